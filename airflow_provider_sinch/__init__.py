@@ -1,0 +1,139 @@
+"""Apache Airflow provider for Sinch's campaign APIs.
+
+Importing this package is cheap: it holds the version and :func:`get_provider_info`, which
+Airflow reads through the ``apache_airflow_provider`` entry point without importing any hook.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+_PKG = "airflow_provider_sinch"
+
+_TRANSPORT_FIELDS: dict[str, Any] = {
+    "timeout": {"label": "Read timeout (s)", "schema": {"type": ["number", "null"], "default": 60}},
+    "connect_timeout": {
+        "label": "Connect timeout (s)",
+        "schema": {"type": ["number", "null"], "default": 10},
+    },
+    "max_retries": {
+        "label": "Max retries (429 / 5xx / connection errors)",
+        "schema": {"type": ["integer", "null"], "default": 5},
+    },
+    "retry_backoff": {"label": "First retry delay (s)", "schema": {"type": ["number", "null"], "default": 1}},
+    "retry_backoff_max": {
+        "label": "Longest retry delay (s)",
+        "schema": {"type": ["number", "null"], "default": 60},
+    },
+}
+
+_KEY_PAIR_BEHAVIOUR = {
+    "hidden-fields": ["schema", "port", "extra"],
+    "relabeling": {"host": "API base URL", "login": "Access key id", "password": "Key secret"},
+}
+
+
+def _modules(kind: str) -> list[str]:
+    return [f"{_PKG}.{kind}.campaign", f"{_PKG}.{kind}.short_code", f"{_PKG}.{kind}.ten_dlc"]
+
+
+def get_provider_info() -> dict[str, Any]:
+    """Provider metadata for Airflow's ProvidersManager (validated against its JSON schema in tests)."""
+    integration = "Sinch"
+    return {
+        "package-name": "airflow-provider-sinch",
+        "name": "Sinch",
+        "description": "Sinch Campaign API, US Short Code Campaigns API and 10DLC Campaign Registration API.",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": integration,
+                "external-doc-url": "https://developers.sinch.com/",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [{"integration-name": integration, "python-modules": _modules("hooks")}],
+        "operators": [{"integration-name": integration, "python-modules": _modules("operators")}],
+        "sensors": [{"integration-name": integration, "python-modules": _modules("sensors")}],
+        "triggers": [{"integration-name": integration, "python-modules": _modules("triggers")}],
+        "extra-links": [
+            f"{_PKG}.links.SinchCampaignLink",
+            f"{_PKG}.links.SinchShortCodeCampaignLink",
+            f"{_PKG}.links.Sinch10DLCCampaignLink",
+        ],
+        "connection-types": [
+            {
+                "connection-type": "sinch_campaign",
+                "hook-class-name": f"{_PKG}.hooks.campaign.SinchCampaignHook",
+                "hook-name": "Sinch Campaign API",
+                "conn-fields": {
+                    "login_url": {
+                        "label": "User login page URL",
+                        "schema": {
+                            "type": ["string", "null"],
+                            "default": "https://us.campaign.sinch.com/api/login",
+                        },
+                    },
+                    **_TRANSPORT_FIELDS,
+                },
+                "ui-field-behaviour": {
+                    "hidden-fields": ["schema", "port", "login"],
+                    "relabeling": {"host": "API base URL", "password": "Secret key"},
+                    "placeholders": {
+                        "host": "https://api.us.campaign.sinch.com",
+                        "password": "the secret key exactly as the Sinch Options page shows it",
+                    },
+                },
+            },
+            {
+                "connection-type": "sinch_us_short_code",
+                "hook-class-name": f"{_PKG}.hooks.short_code.SinchShortCodeHook",
+                "hook-name": "Sinch US Short Code Campaigns",
+                "conn-fields": {
+                    "project_id": {"label": "Project id", "schema": {"type": ["string", "null"]}},
+                    "token_url": {
+                        "label": "OAuth2 token URL",
+                        "schema": {
+                            "type": ["string", "null"],
+                            "default": "https://auth.sinch.com/oauth2/token",
+                        },
+                    },
+                    **_TRANSPORT_FIELDS,
+                },
+                "ui-field-behaviour": {
+                    **_KEY_PAIR_BEHAVIOUR,
+                    "placeholders": {"host": "https://usshortcode.api.sinch.com"},
+                },
+            },
+            {
+                "connection-type": "sinch_10dlc",
+                "hook-class-name": f"{_PKG}.hooks.ten_dlc.Sinch10DLCHook",
+                "hook-name": "Sinch 10DLC Campaign Registration",
+                "conn-fields": {
+                    "project_id": {"label": "Project id", "schema": {"type": ["string", "null"]}},
+                    "auth": {
+                        "label": "Authentication",
+                        "schema": {
+                            "type": ["string", "null"],
+                            "default": "oauth2",
+                            "enum": ["oauth2", "basic"],
+                        },
+                    },
+                    "token_url": {
+                        "label": "OAuth2 token URL",
+                        "schema": {
+                            "type": ["string", "null"],
+                            "default": "https://auth.sinch.com/oauth2/token",
+                        },
+                    },
+                    **_TRANSPORT_FIELDS,
+                },
+                "ui-field-behaviour": {
+                    **_KEY_PAIR_BEHAVIOUR,
+                    "placeholders": {"host": "https://us10dlc.numbers.api.sinch.com"},
+                },
+            },
+        ],
+    }

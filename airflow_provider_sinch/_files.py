@@ -1,0 +1,197 @@
+"""Streaming readers and writers: contacts in, exports out, never all in memory.
+
+Paths are local (``/data/x.csv``) or anything ``ObjectStoragePath`` understands
+(``s3://bucket/x.csv``, ``file:///data/x.csv``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from airflow_provider_sinch.exceptions import SinchValidationError
+
+T = TypeVar("T")
+
+#: The documents' limit for one ``contacts`` list (sendsms, landing pages, redirect).
+MAX_CONTACTS_PER_REQUEST = 1000
+
+ContactRow = list[str]
+ContactsSource = Any  # a list of rows, or a path (str, PathLike, ObjectStoragePath)
+
+
+def _is_path(source: Any) -> bool:
+    return isinstance(source, (str, os.PathLike)) or (hasattr(source, "open") and hasattr(source, "fs"))
+
+
+def _as_location(source: Any) -> Any:
+    """A local ``Path`` or an ``ObjectStoragePath``."""
+    if hasattr(source, "open") and not isinstance(source, (str, os.PathLike)):
+        return source
+    text = os.fspath(source)
+    if "://" in text and not text.startswith("file://"):
+        from airflow.sdk import ObjectStoragePath
+
+        return ObjectStoragePath(text)
+    return Path(text.removeprefix("file://"))
+
+
+@contextmanager
+def open_text(source: Any) -> Iterator[IO[str]]:
+    location = _as_location(source)
+    if isinstance(location, Path):
+        with location.open(encoding="utf-8-sig", newline="") as fh:
+            yield fh
+    else:
+        with location.open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fh:
+            yield fh
+
+
+def digits(phone: Any) -> str:
+    """A phone number reduced to its digits, to compare ``+1 (555) 010-0000`` with ``15550100000``."""
+    return re.sub(r"\D", "", str(phone))
+
+
+class Contacts:
+    """Recipients from a list of rows or a CSV file, read lazily and re-iterable.
+
+    One recipient per row, phone number (or external id) first. Iterating a file reopens it,
+    so a request body built from it can be produced again for a retry.
+
+    :param source: rows (``[["+15550100", "Alice"], ...]``) or a CSV path.
+    :param header: the CSV's first row names the fields (it also gives ``field_names``).
+    :param argument: the operator argument's name, quoted in errors.
+    """
+
+    def __init__(self, source: ContactsSource, *, header: bool = False, argument: str = "contacts") -> None:
+        if source is None:
+            raise SinchValidationError([(argument, "is required: a list of rows or the path of a CSV file")])
+        self.source = source
+        self.header = header
+        self.argument = argument
+        self.is_file = _is_path(source)
+        if not self.is_file and not isinstance(source, Iterable):
+            raise SinchValidationError(
+                [(argument, f"must be a list of rows or a CSV path, got {type(source)}")]
+            )
+
+    def field_names(self) -> list[str] | None:
+        if not (self.is_file and self.header):
+            return None
+        with open_text(self.source) as fh:
+            first = next(csv.reader(fh), None)
+        return [name.strip() for name in first] if first else None
+
+    def _raw_rows(self) -> Iterator[tuple[int, Any]]:
+        if self.is_file:
+            with open_text(self.source) as fh:
+                reader = csv.reader(fh)
+                if self.header:
+                    next(reader, None)
+                yield from enumerate(reader, start=2 if self.header else 1)
+        else:
+            yield from enumerate(self.source, start=1)
+
+    def __iter__(self) -> Iterator[ContactRow]:
+        where = "line" if self.is_file else "row"
+        for number, row in self._raw_rows():
+            if isinstance(row, str):
+                row = [row]
+            if not isinstance(row, Sequence) or isinstance(row, (bytes, bytearray)):
+                raise SinchValidationError(
+                    [(self.argument, f"{where} {number} is not a list of values: {row!r}")]
+                )
+            if self.is_file and not any(str(v).strip() for v in row):
+                continue  # blank CSV line
+            values = ["" if v is None else str(v) for v in row]
+            if not values or not values[0].strip():
+                raise SinchValidationError(
+                    [(self.argument, f"{where} {number} has no phone number (it must be the first column)")]
+                )
+            yield values
+
+    def describe(self) -> str:
+        return f"file {os.fspath(self.source)}" if self.is_file else "list"
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def json_array_chunks(rows: Iterable[Any]) -> Iterator[bytes]:
+    """``[row, row, ...]`` as JSON, a row at a time."""
+    yield b"["
+    first = True
+    for row in rows:
+        yield (b"" if first else b",") + json.dumps(row, ensure_ascii=False).encode()
+        first = False
+    yield b"]"
+
+
+# --- Exports -----------------------------------------------------------------------------------
+FILE_FORMATS = ("jsonl", "csv")
+
+
+def check_file_format(file_format: str) -> str:
+    if file_format not in FILE_FORMATS:
+        raise SinchValidationError([("file_format", f"must be one of {FILE_FORMATS}, got {file_format!r}")])
+    return file_format
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+class RecordWriter:
+    """Writes dict records as JSON lines or CSV (nested values JSON-encoded in their cell)."""
+
+    def __init__(self, fh: IO[str], file_format: str, fieldnames: Sequence[str] | None = None) -> None:
+        self.fh = fh
+        self.file_format = check_file_format(file_format)
+        self.count = 0
+        self._csv: csv.DictWriter[str] | None = None
+        if self.file_format == "csv":
+            if not fieldnames:
+                raise ValueError("CSV export needs its column names")
+            self._csv = csv.DictWriter(fh, fieldnames=list(fieldnames), extrasaction="ignore")
+            self._csv.writeheader()
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self._csv is not None:
+            self._csv.writerow({k: _cell(v) for k, v in record.items()})
+        else:
+            self.fh.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        self.count += 1
+
+
+@contextmanager
+def open_output(destination: Any) -> Iterator[tuple[IO[str], str]]:
+    """Open ``destination`` for writing text; local files appear only once complete.
+
+    Yields the file object and the destination as a string (what operators return).
+    """
+    location = _as_location(destination)
+    if isinstance(location, Path):
+        location.parent.mkdir(parents=True, exist_ok=True)
+        partial = location.with_name(location.name + ".part")
+        try:
+            with partial.open("w", encoding="utf-8", newline="") as fh:
+                yield fh, str(location)
+            os.replace(partial, location)
+        finally:
+            partial.unlink(missing_ok=True)
+    else:
+        with location.open("wb") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh:
+            yield fh, str(location)

@@ -1,0 +1,190 @@
+"""The emulator's shared parts: clock, configuration, credentials, fault injection, OAuth2.
+
+Each API lives in its own module (``campaign``, ``short_code``, ``ten_dlc``) with a
+``router(state)`` factory; :func:`airflow_provider_sinch.emulator.create_app` mounts them all
+on one loopback server. State is in memory and per process: it is a test double, not a store.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+DEFAULT_CAMPAIGN_SECRET_KEY = "emulator-secret-key"
+DEFAULT_KEY_ID = "emulator-key-id"
+DEFAULT_KEY_SECRET = "emulator-key-secret"
+DEFAULT_PROJECT_ID = "emulator-project"
+
+
+class Clock:
+    """Emulated time: real time times ``speed``, plus whatever ``advance`` added (tests)."""
+
+    def __init__(self, speed: float = 1.0, start: datetime | None = None) -> None:
+        self.speed = speed
+        self._origin_real = time.monotonic()
+        self._origin = start or datetime.now(timezone.utc)
+        self._offset = timedelta()
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            elapsed = (time.monotonic() - self._origin_real) * self.speed
+            return self._origin + timedelta(seconds=elapsed) + self._offset
+
+    def advance(self, seconds: float) -> datetime:
+        with self._lock:
+            self._offset += timedelta(seconds=seconds)
+        return self.now()
+
+
+@dataclass
+class Fault:
+    """An injected failure: the next ``count`` matching requests get ``status``.
+
+    With ``after_processing`` the request is handled first and its answer replaced by the
+    error (Sinch acted, the client did not hear it), which is what idempotency must survive.
+    """
+
+    method: str
+    path_contains: str
+    status: int
+    count: int = 1
+    after_processing: bool = False
+    retry_after: str | None = None
+
+
+@dataclass
+class EmulatorConfig:
+    campaign_secret_keys: set[str] = field(default_factory=lambda: {DEFAULT_CAMPAIGN_SECRET_KEY})
+    oauth_clients: dict[str, str] = field(default_factory=lambda: {DEFAULT_KEY_ID: DEFAULT_KEY_SECRET})
+    project_ids: set[str] = field(default_factory=lambda: {DEFAULT_PROJECT_ID})
+    #: Campaign API: seconds (emulated) a campaign spends ``sending`` before it is ``sent``.
+    campaign_sending_seconds: float = 5.0
+    #: Short Code / 10DLC: seconds (emulated) between two review steps.
+    review_step_seconds: float = 5.0
+    campaign_token_ttl: float = 2 * 3600.0
+    oauth_token_ttl: float = 3600.0
+
+
+class EmulatorState:
+    """Everything the emulator remembers; each API keeps its own sub-state in ``apis``."""
+
+    def __init__(self, config: EmulatorConfig | None = None, clock: Clock | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        self.clock = clock or Clock()
+        self.lock = threading.RLock()
+        self.faults: list[Fault] = []
+        self.request_log: list[tuple[str, str]] = []
+        self.oauth_tokens: dict[str, datetime] = {}
+        self.apis: dict[str, Any] = {}
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.method.upper() == method.upper() and fault.path_contains in path and fault.count > 0:
+                    fault.count -= 1
+                    if fault.count == 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    # --- OAuth2 (Short Code and 10DLC share it, as Sinch's auth server does) ---------------
+    def issue_oauth_token(self) -> tuple[str, int]:
+        token = secrets.token_urlsafe(24)
+        ttl = int(self.config.oauth_token_ttl)
+        self.oauth_tokens[token] = self.clock.now() + timedelta(seconds=ttl)
+        return token, ttl
+
+    def oauth_token_valid(self, token: str) -> bool:
+        expires = self.oauth_tokens.get(token)
+        return expires is not None and expires > self.clock.now()
+
+    def basic_key_pair_valid(self, header: str) -> bool:
+        pair = parse_basic(header)
+        return pair is not None and self.config.oauth_clients.get(pair[0]) == pair[1]
+
+
+def parse_basic(header: str | None) -> tuple[str, str] | None:
+    if not header or not header.startswith("Basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip()).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    key_id, sep, secret = decoded.partition(":")
+    return (key_id, secret) if sep else None
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.startswith("Bearer ") else None
+
+
+def require_oauth(request: Request, state: EmulatorState, *, allow_basic: bool = False) -> None:
+    """401 in the Google-style shape the OAuth2-protected Sinch APIs use."""
+    token = bearer(request)
+    if token and state.oauth_token_valid(token):
+        return
+    if allow_basic and state.basic_key_pair_valid(request.headers.get("Authorization", "")):
+        return
+    raise HTTPException(
+        status_code=401,
+        detail={
+            "error": {
+                "code": 401,
+                "message": "Request is missing or has an invalid credential.",
+                "status": "UNAUTHENTICATED",
+            }
+        },
+    )
+
+
+def oauth_router(state: EmulatorState) -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/oauth2/token")
+    async def token(request: Request) -> JSONResponse:
+        form = await request.form()
+        if not state.basic_key_pair_valid(request.headers.get("Authorization", "")):
+            return JSONResponse({"error": "invalid_client", "error_description": "Bad key id or secret"}, 401)
+        if form.get("grant_type") != "client_credentials":
+            return JSONResponse({"error": "unsupported_grant_type"}, 400)
+        access_token, ttl = state.issue_oauth_token()
+        return JSONResponse(
+            {"access_token": access_token, "expires_in": ttl, "scope": "", "token_type": "bearer"}
+        )
+
+    return router
+
+
+def control_router(state: EmulatorState) -> APIRouter:
+    """``/_emulator/*``: test controls, not part of any Sinch API."""
+    router = APIRouter(prefix="/_emulator")
+
+    @router.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"ok": True, "now": state.clock.now().isoformat()}
+
+    @router.post("/advance")
+    async def advance(seconds: float) -> dict[str, Any]:
+        return {"now": state.clock.advance(seconds).isoformat()}
+
+    @router.post("/faults")
+    async def add_fault(request: Request) -> dict[str, Any]:
+        body = await request.json()
+        state.faults.append(Fault(**body))
+        return {"faults": len(state.faults)}
+
+    @router.get("/requests")
+    async def requests_seen() -> dict[str, Any]:
+        return {"requests": [f"{m} {p}" for m, p in state.request_log]}
+
+    return router

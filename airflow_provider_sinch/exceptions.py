@@ -1,0 +1,137 @@
+"""Typed errors raised by the Sinch provider.
+
+Every error that comes from an HTTP exchange carries the status code, the API's own error
+payload (the Campaign API's ``errors``, the Short Code API's ``RestError`` with its
+``fieldViolations``, the 10DLC API's ``details``) and the request id when Sinch sends one.
+None of them ever holds a credential: messages are built from the response body and the
+endpoint's path, never from request headers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk.exceptions import AirflowException
+
+
+class SinchError(AirflowException):
+    """Base class of every error raised by this provider."""
+
+
+class SinchValidationError(SinchError, ValueError):
+    """The input breaks a rule the API documents; raised before any request is sent.
+
+    :param violations: one ``(field, message)`` pair per broken rule, all reported together.
+    """
+
+    def __init__(self, violations: list[tuple[str, str]] | str, *, context: str | None = None) -> None:
+        if isinstance(violations, str):
+            violations = [("", violations)]
+        self.violations = violations
+        lines = [f"{field}: {message}" if field else message for field, message in violations]
+        head = f"{context}: " if context else ""
+        if len(lines) == 1:
+            text = head + lines[0]
+        else:
+            text = head + f"{len(lines)} problems found before sending:\n  - " + "\n  - ".join(lines)
+        super().__init__(text)
+
+    @property
+    def fields(self) -> list[str]:
+        return [field for field, _ in self.violations]
+
+
+class SinchApiError(SinchError):
+    """Sinch answered with an error status.
+
+    :param status_code: the HTTP status.
+    :param message: a readable summary of what the API said.
+    :param errors: the API's ``errors`` payload (Campaign API) or ``details`` (others), verbatim.
+    :param field_violations: ``[{"field": ..., "description": ...}]`` when the API sent them.
+    :param request_id: the request id header, when present, to quote to Sinch support.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        errors: Any = None,
+        field_violations: list[dict[str, Any]] | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.status_code = status_code  # type: ignore[assignment]  # AirflowException declares an HTTPStatus
+        self.method = method
+        self.path = path
+        self.errors = errors
+        self.field_violations = field_violations or []
+        self.request_id = request_id
+        self.api_message = message
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = f"{self.method} {self.path}" if self.method and self.path else "Sinch API"
+        text = f"{where} failed with HTTP {self.status_code}: {self.api_message}"
+        if self.field_violations:
+            text += "".join(
+                f"\n  - {v.get('field', '?')}: {v.get('description', v.get('message', ''))}"
+                for v in self.field_violations
+            )
+        if self.request_id:
+            text += f" (request id {self.request_id})"
+        return text
+
+
+class SinchAuthError(SinchApiError):
+    """401 / 403: the credentials were refused (wrong key, expired token that could not be renewed)."""
+
+
+class SinchNotFoundError(SinchApiError):
+    """404, or the Campaign API's 400 saying the campaign does not exist on this account."""
+
+
+class SinchBadRequestError(SinchApiError):
+    """400: the API refused the request's parameters."""
+
+
+class SinchRateLimitError(SinchApiError):
+    """429 after every retry was spent."""
+
+
+class SinchServerError(SinchApiError):
+    """5xx after every retry was spent (or at once for a request that is not safe to repeat)."""
+
+
+class SinchTransportError(SinchError):
+    """No HTTP answer at all: connection refused, DNS failure, timeout.
+
+    :param maybe_delivered: ``True`` when the request may have reached Sinch (a read timeout),
+        so a non-idempotent call must check Sinch's state before trying again.
+    """
+
+    def __init__(self, message: str, *, maybe_delivered: bool) -> None:
+        self.maybe_delivered = maybe_delivered
+        super().__init__(message)
+
+
+class SinchTerminalStatusError(SinchError):
+    """A sensor or waiting operator saw a status from which the target can no longer be reached.
+
+    :param status: the terminal status seen.
+    :param reason: what the API gave as the reason (validation errors, notes, feedback).
+    """
+
+    def __init__(self, resource: str, status: str, reason: str | None = None) -> None:
+        self.resource = resource
+        self.status = status
+        self.reason = reason
+        text = f"{resource} reached terminal status {status!r}"
+        if reason:
+            text += f": {reason}"
+        super().__init__(text)
+
+
+class SinchWaitTimeout(SinchError):
+    """A deferred wait reached its deadline before a target status."""

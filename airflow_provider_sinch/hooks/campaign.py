@@ -1,0 +1,470 @@
+"""Hook for Sinch's Campaign API (rich SMS campaigns), ``../shared/api/campaign-api.txt``.
+
+Every endpoint of the document is described once below as an :class:`Endpoint`; the public
+methods are thin typed wrappers. The async trigger reuses the same descriptions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
+from urllib.parse import urlencode
+
+from airflow_provider_sinch._auth import CampaignSecretKeyAuth
+from airflow_provider_sinch._files import MAX_CONTACTS_PER_REQUEST, json_array_chunks
+from airflow_provider_sinch._http import Endpoint
+from airflow_provider_sinch.exceptions import SinchValidationError
+from airflow_provider_sinch.hooks.base import SinchBaseHook
+from airflow_provider_sinch.statuses import (
+    CampaignStatus,
+    PollResult,
+    classify,
+)
+
+if TYPE_CHECKING:
+    from airflow.sdk import Connection
+
+    from airflow_provider_sinch._auth import SinchAuth
+
+
+# --- Endpoints, each described once -----------------------------------------------------------
+# The document's raw HTTP example says ``POST /api/token`` but its URL is ``/v1/token``; we follow the URL.
+TOKEN = Endpoint("POST", "/v1/token", idempotent=True)
+CREATE_CAMPAIGN = Endpoint("POST", "/v1/campaign/create")
+SEND_SMS = Endpoint("POST", "/v1/campaign/sendsms")
+GENERATE_LANDING_PAGES = Endpoint("POST", "/v1/campaign/generate-landingpages")
+CREATE_REDIRECT = Endpoint("POST", "/v1/campaign/create-redirect")
+LIST_CAMPAIGNS = Endpoint("GET", "/v1/campaigns", unwrap="campaigns")
+GET_CAMPAIGN = Endpoint("GET", "/v1/campaigns/{campaign_id}", unwrap="campaign")
+GET_STATS = Endpoint("GET", "/v1/campaign/stats")
+GET_LOG = Endpoint("GET", "/v1/campaign/log", unwrap="log")
+GET_RECIPIENTS = Endpoint("GET", "/v1/campaign/contacts", unwrap="contacts")
+GET_RECIPIENT_DATA = Endpoint("GET", "/v1/campaign/contacts/{contact_id}", unwrap="fields")
+
+DEFAULT_HOST = "https://api.us.campaign.sinch.com"
+DEFAULT_LOGIN_URL = "https://us.campaign.sinch.com/api/login"
+#: Short links are ``https://rsms.us/<code>`` (the create answer's ``url`` for the campaign ``code``).
+DEFAULT_SHORT_LINK_BASE = "https://rsms.us"
+
+EVENT_TYPES = ("SUBMIT", "DELIVER", "RESPONSE", "VISIT", "OG_PREVIEW", "TRACKER", "FORM")
+API_DATETIME = "%Y-%m-%d %H:%M:%S"
+SEND_DATE_FORMAT = "%Y-%m-%d %H:%M"
+_FIELD_NAME = re.compile(r"^[A-Za-z0-9_\- ]+$")
+
+
+class CreatedCampaign(TypedDict, total=False):
+    """The ``campaign`` object of the create answer."""
+
+    uuid: str
+    url: str
+    contact_count: int
+    duplicated_contacts: list[str]
+    wrong_contacts: list[str]
+    tag: str | None
+
+
+class CampaignInfo(TypedDict, total=False):
+    """``GET /v1/campaigns/{id}`` (and one item of the list)."""
+
+    id: str
+    code: str
+    name: str
+    sender: str
+    message: str
+    send_date: str | None
+    status: str
+    contact_count: int
+    is_test: bool
+    tag: str | None
+    connect_tag: str | None
+    conversation: dict[str, Any] | None
+    format: str
+    validation_errors: dict[str, list[str]]
+
+
+def to_api_datetime(value: datetime | str, *, fmt: str = API_DATETIME) -> str:
+    """``yyyy-mm-dd HH:MM:SS`` in UTC; naive datetimes are taken as UTC, strings pass through."""
+    if isinstance(value, str):
+        return value
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime(fmt)
+
+
+def _tz_name(value: datetime) -> str | None:
+    tz = value.tzinfo
+    name = getattr(tz, "key", None) or getattr(tz, "name", None)  # zoneinfo / pendulum
+    if (isinstance(name, str) and "/" in name) or name in ("UTC", "Etc/UTC"):
+        return str(name)
+    return None
+
+
+def send_date_fields(send_date: datetime | str, tz: str | None) -> dict[str, str]:
+    """``send_date`` (``yyyy-mm-dd HH:MM``) and a matching ``timezone`` for the create call."""
+    if isinstance(send_date, str):
+        return {"send_date": send_date, **({"timezone": tz} if tz else {})}
+    if send_date.tzinfo is None:
+        return {"send_date": send_date.strftime(SEND_DATE_FORMAT), "timezone": tz or "UTC"}
+    if tz:
+        from zoneinfo import ZoneInfo
+
+        local = send_date.astimezone(ZoneInfo(tz))
+        return {"send_date": local.strftime(SEND_DATE_FORMAT), "timezone": tz}
+    name = _tz_name(send_date)
+    if name:
+        return {"send_date": send_date.strftime(SEND_DATE_FORMAT), "timezone": name}
+    # A fixed offset has no IANA name: send the same instant in UTC.
+    return {"send_date": send_date.astimezone(timezone.utc).strftime(SEND_DATE_FORMAT), "timezone": "UTC"}
+
+
+def _check_batch(contacts: Sequence[Sequence[Any]], argument: str = "contacts") -> list[list[Any]]:
+    rows = [list(row) for row in contacts]
+    if not rows:
+        raise SinchValidationError([(argument, "must hold at least one recipient")])
+    if len(rows) > MAX_CONTACTS_PER_REQUEST:
+        raise SinchValidationError(
+            [
+                (
+                    argument,
+                    f"holds {len(rows)} recipients; the API takes at most "
+                    f"{MAX_CONTACTS_PER_REQUEST} per request",
+                )
+            ]
+        )
+    return rows
+
+
+def _require(**values: Any) -> None:
+    missing = [(name, "is required") for name, value in values.items() if value is None or value == ""]
+    if missing:
+        raise SinchValidationError(missing)
+
+
+def evaluate_campaign(campaign: CampaignInfo, campaign_id: str, target_statuses: Iterable[str]) -> PollResult:
+    """Decide a wait on a campaign from its info.
+
+    A draft with non-empty ``validation_errors`` will never be sent: that is a failure, quoting
+    them. Any other status not in ``target_statuses`` is pending (unknown ones are logged).
+    """
+    status = campaign.get("status")
+    resource = f"Campaign {campaign_id}"
+    targets = tuple(target_statuses)
+    outcome = classify(status, success=targets, failure=(), known=CampaignStatus, resource=resource)
+    if outcome == "pending" and status == CampaignStatus.DRAFT.value:
+        problems = {k: v for k, v in (campaign.get("validation_errors") or {}).items() if v}
+        if problems:
+            reason = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in problems.items())
+            return PollResult("failure", status, f"draft with validation errors: {reason}", resource)
+    summary = {k: campaign.get(k) for k in ("id", "status", "send_date", "contact_count", "tag", "name")}
+    return PollResult(
+        outcome,
+        status,
+        f"{resource} is {status!r}" + ("" if outcome == "success" else f", waiting for {list(targets)}"),
+        resource,
+        xcom=summary,
+    )
+
+
+class SinchCampaignHook(SinchBaseHook):
+    """Sinch Campaign API: duplicate templates, send SMS, read stats, logs and recipients.
+
+    Connection (type ``sinch_campaign``): password = the secret key exactly as Sinch's Options
+    page shows it; host = API base URL (default ``https://api.us.campaign.sinch.com``); extra
+    ``login_url`` (default ``https://us.campaign.sinch.com/api/login``) and transport options.
+
+    :param sinch_conn_id: connection id, default ``sinch_campaign_default``.
+    """
+
+    conn_type: ClassVar[str] = "sinch_campaign"
+    default_conn_name: ClassVar[str] = "sinch_campaign_default"
+    hook_name: ClassVar[str] = "Sinch Campaign API"
+    default_host: ClassVar[str] = DEFAULT_HOST
+
+    @classmethod
+    def auth_from(cls, conn: Connection, base_url: str) -> SinchAuth:
+        return CampaignSecretKeyAuth(conn.password or "", token_url=f"{base_url}{TOKEN.path}")
+
+    # --- Authentication -----------------------------------------------------------------------
+    def get_token(self) -> str:
+        """An access token (cached until shortly before its 2-hour expiry). Masked in logs."""
+        auth = self.transport.auth
+        assert isinstance(auth, CampaignSecretKeyAuth)
+        return auth.token()
+
+    def get_user_login_url(self) -> str:
+        """The user-login link (``GET /api/login?access_token=...``) that opens a browser session.
+
+        It embeds a live token: hand it to a browser, never to logs or XCom.
+        """
+        login_url = self.extra.get("login_url") or DEFAULT_LOGIN_URL
+        return f"{login_url}?{urlencode({'access_token': self.get_token()})}"
+
+    def _test_call(self) -> str:
+        self.get_token()
+        return "Obtained an access token with the secret key."
+
+    # --- Campaigns ----------------------------------------------------------------------------
+    def create_campaign(
+        self,
+        template_campaign_id: str,
+        name: str,
+        contacts: Iterable[Sequence[Any]],
+        *,
+        send_date: datetime | str,
+        sender: str | None = None,
+        message: str | None = None,
+        timezone: str | None = None,
+        tag: str | None = None,
+        external_channel: bool = False,
+        field_names: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Duplicate ``template_campaign_id`` (``POST /v1/campaign/create``, ``logic=duplicate``).
+
+        ``contacts`` may be any re-iterable of rows (a list, or a
+        :class:`~airflow_provider_sinch._files.Contacts` over a file): it is streamed into the
+        request body, never held whole in memory.
+        Returns the whole answer: ``{"success", "solde", "campaign": {...}}``.
+        """
+        _require(template_campaign_id=template_campaign_id, name=name, send_date=send_date)
+        if (sender is None) != (message is None):
+            raise SinchValidationError(
+                [
+                    (
+                        "sender" if sender is None else "message",
+                        "sender and message go together: give both or neither",
+                    )
+                ]
+            )
+        if field_names is not None:
+            bad = [f for f in field_names if not _FIELD_NAME.match(str(f))]
+            if bad:
+                raise SinchValidationError(
+                    [("field_names", f"{bad} may only hold letters, digits, underscores, dashes and spaces")]
+                )
+        fields: dict[str, Any] = {"logic": "duplicate", "logic_param": template_campaign_id, "name": name}
+        fields.update(send_date_fields(send_date, timezone))
+        if sender is not None:
+            fields.update(sender=sender, message=message)
+        if tag is not None:
+            fields["tag"] = tag
+        if external_channel:
+            fields["external_channel"] = True
+        if field_names is not None:
+            fields["field_names"] = list(field_names)
+        head = json.dumps(fields, ensure_ascii=False)[:-1].encode() + b',"contacts":'
+
+        def body() -> Iterator[bytes]:
+            yield head
+            yield from json_array_chunks(list(row) for row in contacts)
+            yield b"}"
+
+        return self._call(
+            CREATE_CAMPAIGN, body=body, headers={"Content-Type": "application/json; charset=utf-8"}
+        )
+
+    def send_sms(
+        self, campaign_id: str, contacts: Sequence[Sequence[Any]], *, external_channel: bool = False
+    ) -> list[dict[str, Any]]:
+        """Add at most 1000 recipients to a campaign and text them (``POST /v1/campaign/sendsms``).
+
+        Returns ``[{"msisdn", "url"}, ...]``. Not repeated by the hook after a timeout or a 5xx:
+        :class:`~airflow_provider_sinch.operators.campaign.SinchSendSmsOperator` checks the
+        campaign's recipients before sending again.
+        """
+        _require(campaign_id=campaign_id)
+        body: dict[str, Any] = {"campaign_uuid": campaign_id, "contacts": _check_batch(contacts)}
+        if external_channel:
+            body["external_channel"] = True
+        return self._call(SEND_SMS, json=body).get("contacts", [])
+
+    def generate_landing_pages(
+        self, campaign_id: str, contacts: Sequence[Sequence[Any]]
+    ) -> list[dict[str, Any]]:
+        """Landing pages for at most 1000 recipients of an external-channel campaign."""
+        _require(campaign_id=campaign_id)
+        body = {"campaign_uuid": campaign_id, "contacts": _check_batch(contacts)}
+        return self._call(GENERATE_LANDING_PAGES, json=body).get("contacts", [])
+
+    def create_redirect_campaign(
+        self, name: str, target_url: str, contacts: Sequence[Sequence[Any]], *, tag: str | None = None
+    ) -> dict[str, Any]:
+        """Create a redirect campaign (external channel only) for at most 1000 recipients.
+
+        Returns ``{"campaign_id", "expiration_date", "contacts": [{"key", "target_url", "redirection"}]}``.
+        """
+        _require(name=name, target_url=target_url)
+        body: dict[str, Any] = {"name": name, "target_url": target_url, "contacts": _check_batch(contacts)}
+        if tag is not None:
+            body["tag"] = tag
+        return self._call(CREATE_REDIRECT, json=body)
+
+    def list_campaigns(
+        self,
+        *,
+        start: datetime | str | None = None,
+        stop: datetime | str | None = None,
+        status: str | CampaignStatus | None = None,
+        extended: bool = False,
+    ) -> list[CampaignInfo]:
+        """Campaigns of the account (``GET /v1/campaigns``), optionally filtered."""
+        params: dict[str, str] = {}
+        if start is not None:
+            params["start"] = to_api_datetime(start)
+        if stop is not None:
+            params["stop"] = to_api_datetime(stop)
+        if status is not None:
+            value = status.value if isinstance(status, CampaignStatus) else status
+            if value not in {s.value for s in CampaignStatus}:
+                raise SinchValidationError(
+                    [("status", f"must be one of {[s.value for s in CampaignStatus]}")]
+                )
+            params["status"] = value
+        if extended:
+            params["extended"] = "true"
+        return self._call(LIST_CAMPAIGNS, params=params) or []
+
+    def get_campaign(self, campaign_id: str) -> CampaignInfo:
+        """Campaign info (``GET /v1/campaigns/{id}``): status, send date, validation errors..."""
+        _require(campaign_id=campaign_id)
+        return self._call(GET_CAMPAIGN, path_params={"campaign_id": campaign_id})
+
+    def get_campaign_stats(
+        self,
+        campaign_id: str,
+        *,
+        start: int | None = None,
+        stop: int | None = None,
+        columns: Sequence[int] | None = None,
+        filters: Sequence[str] | None = None,
+        stopped_as_date: bool = False,
+    ) -> dict[str, Any]:
+        """One page of stats (``GET /v1/campaign/stats``): ``{"summary", "contacts"}``.
+
+        ``start`` (included) and ``stop`` (excluded) are contact indexes.
+        """
+        _require(campaign_id=campaign_id)
+        params: list[tuple[str, Any]] = [("campaign_uuid", campaign_id)]
+        if start is not None:
+            params.append(("start", start))
+        if stop is not None:
+            params.append(("stop", stop))
+        params += [("columns", c) for c in columns or ()]
+        params += [("filters", f) for f in filters or ()]
+        if stopped_as_date:
+            params.append(("stopped_as_date", 1))
+        return self._call(GET_STATS, params=params)
+
+    def iter_campaign_stats(
+        self, campaign_id: str, *, page_size: int = 1000, **options: Any
+    ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """Pages of ``(summary, contacts)``, following contact indexes until a short page."""
+        if page_size < 1:
+            raise SinchValidationError([("page_size", "must be at least 1")])
+        index = 0
+        while True:
+            page = self.get_campaign_stats(campaign_id, start=index, stop=index + page_size, **options)
+            contacts = page.get("contacts") or []
+            yield page.get("summary") or {}, contacts
+            if len(contacts) < page_size:
+                return
+            index += page_size
+
+    def get_campaign_log(
+        self,
+        campaign_id: str,
+        start: datetime | str,
+        stop: datetime | str,
+        *,
+        columns: Sequence[int] | None = None,
+        types: Sequence[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Events between ``start`` and ``stop``, both **inclusive** as the API has it (UTC)."""
+        _require(campaign_id=campaign_id, start=start, stop=stop)
+        unknown = sorted(set(types or ()) - set(EVENT_TYPES))
+        if unknown:
+            raise SinchValidationError(
+                [("types", f"unknown event types {unknown}; known: {list(EVENT_TYPES)}")]
+            )
+        params: list[tuple[str, Any]] = [
+            ("campaign_uuid", campaign_id),
+            ("start", to_api_datetime(start)),
+            ("stop", to_api_datetime(stop)),
+        ]
+        params += [("columns", c) for c in columns or ()]
+        params += [("types", t) for t in types or ()]
+        return self._call(GET_LOG, params=params) or []
+
+    def iter_campaign_log(
+        self,
+        campaign_id: str,
+        start: datetime,
+        stop: datetime,
+        *,
+        window: timedelta = timedelta(hours=1),
+        **options: Any,
+    ) -> Iterator[dict[str, Any]]:
+        """Every event with ``start <= datetime < stop``, window by window, each exactly once.
+
+        The API's bounds are both inclusive at one-second resolution, so each window asks for
+        ``[a, b - 1s]``: consecutive windows never share a second.
+        """
+        start, stop = _utc(start), _utc(stop)
+        if stop <= start:
+            return
+        if window < timedelta(seconds=1):
+            raise SinchValidationError([("window", "must be at least one second")])
+        cursor = start.replace(microsecond=0)
+        if cursor < start:
+            cursor += timedelta(seconds=1)
+        while cursor < stop:
+            end = min(cursor + window, stop)
+            last_second = _ceil_second(end) - timedelta(seconds=1)
+            for event in self.get_campaign_log(campaign_id, cursor, last_second, **options):
+                moment = _parse_api_datetime(event.get("datetime"))
+                if moment is None or start <= moment < stop:
+                    yield event
+            cursor = _ceil_second(end)
+
+    def get_campaign_recipients(self, campaign_id: str) -> list[list[Any]]:
+        """The campaign's recipients as sent (``GET /v1/campaign/contacts``), rows of values."""
+        _require(campaign_id=campaign_id)
+        return self._call(GET_RECIPIENTS, params={"campaign_uuid": campaign_id}) or []
+
+    def get_recipient_data(self, contact_id: str) -> list[dict[str, Any]]:
+        """One recipient's fields (``GET /v1/campaign/contacts/{contact_id}``): ``[{"name", "value"}]``."""
+        _require(contact_id=contact_id)
+        return self._call(GET_RECIPIENT_DATA, path_params={"contact_id": contact_id}) or []
+
+    # --- Helpers built on the endpoints --------------------------------------------------------
+    def find_campaigns(self, *, tag: str, name: str | None = None) -> list[CampaignInfo]:
+        """Campaigns with this exact tag (and name), newest listing order kept."""
+        return [
+            c
+            for c in self.list_campaigns()
+            if c.get("tag") == tag and (name is None or c.get("name") == name)
+        ]
+
+    def short_link(self, code: str | None) -> str | None:
+        base = self.extra.get("short_link_base") or DEFAULT_SHORT_LINK_BASE
+        return f"{base.rstrip('/')}/{code}" if code else None
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _ceil_second(value: datetime) -> datetime:
+    floor = value.replace(microsecond=0)
+    return floor if floor == value else floor + timedelta(seconds=1)
+
+
+def _parse_api_datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.strptime(value, API_DATETIME).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None

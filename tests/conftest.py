@@ -1,0 +1,155 @@
+"""Shared fixtures: connections from AIRFLOW_CONN_* JSON, no real sleeps, an emulator on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+
+CAMPAIGN_HOST = "https://api.us.campaign.sinch.com"
+SHORT_CODE_HOST = "https://usshortcode.api.sinch.com"
+TEN_DLC_HOST = "https://us10dlc.numbers.api.sinch.com"
+TOKEN_URL = "https://auth.sinch.com/oauth2/token"
+SECRET_KEY = "c2VjcmV0LWtleS1mb3ItdGVzdHM="
+KEY_ID = "test-key-id"
+KEY_SECRET = "test-key-secret"
+PROJECT_ID = "proj-123"
+
+
+def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, **fields: Any) -> None:
+    """Define a connection the way users do in deployments: an AIRFLOW_CONN_* JSON variable."""
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tokens_and_no_sleep(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """Every test starts without cached tokens, and retries never really sleep."""
+    from airflow_provider_sinch import _auth, _http
+
+    _auth.clear_token_cache()
+    slept: list[float] = []
+    monkeypatch.setattr(_http, "_sleep", slept.append)
+
+    async def _no_asleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(_http, "_asleep", _no_asleep)
+    yield slept
+    _auth.clear_token_cache()
+
+
+@pytest.fixture
+def slept(_fresh_tokens_and_no_sleep: list[float]) -> list[float]:
+    """The delays the transport asked to sleep, in order."""
+    return _fresh_tokens_and_no_sleep
+
+
+@pytest.fixture
+def campaign_conn(monkeypatch: pytest.MonkeyPatch) -> str:
+    set_connection(
+        monkeypatch,
+        "sinch_campaign_default",
+        conn_type="sinch_campaign",
+        host=CAMPAIGN_HOST,
+        password=SECRET_KEY,
+        extra={"max_retries": 3},
+    )
+    return "sinch_campaign_default"
+
+
+@pytest.fixture
+def short_code_conn(monkeypatch: pytest.MonkeyPatch) -> str:
+    set_connection(
+        monkeypatch,
+        "sinch_short_code_default",
+        conn_type="sinch_us_short_code",
+        host=SHORT_CODE_HOST,
+        login=KEY_ID,
+        password=KEY_SECRET,
+        extra={"project_id": PROJECT_ID, "token_url": TOKEN_URL, "max_retries": 3},
+    )
+    return "sinch_short_code_default"
+
+
+@pytest.fixture
+def ten_dlc_conn(monkeypatch: pytest.MonkeyPatch) -> str:
+    set_connection(
+        monkeypatch,
+        "sinch_10dlc_default",
+        conn_type="sinch_10dlc",
+        host=TEN_DLC_HOST,
+        login=KEY_ID,
+        password=KEY_SECRET,
+        extra={"project_id": PROJECT_ID, "token_url": TOKEN_URL, "auth": "oauth2", "max_retries": 3},
+    )
+    return "sinch_10dlc_default"
+
+
+@pytest.fixture
+def oauth_token(requests_mock: Any) -> Any:
+    """Mock Sinch's OAuth2 token endpoint (Short Code and 10DLC)."""
+    return requests_mock.post(
+        TOKEN_URL, json={"access_token": "oauth-token-1", "expires_in": 3600, "token_type": "bearer"}
+    )
+
+
+@pytest.fixture
+def campaign_token(requests_mock: Any) -> Any:
+    """Mock the Campaign API's token endpoint."""
+    return requests_mock.post(
+        f"{CAMPAIGN_HOST}/v1/token",
+        json={"access_token": "campaign-token-1", "expires": "2099-01-01T00:00:00", "success": True},
+    )
+
+
+# --- A real emulator on loopback (end-to-end tests) -------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningEmulator:
+    url: str
+    state: Any
+
+    def advance(self, seconds: float) -> None:
+        self.state.clock.advance(seconds)
+
+
+@pytest.fixture
+def emulator() -> Iterator[RunningEmulator]:
+    """A fresh emulator served by uvicorn in a thread, on a free loopback port."""
+    import uvicorn
+
+    from airflow_provider_sinch.emulator import create_app
+    from airflow_provider_sinch.emulator.core import EmulatorConfig, EmulatorState
+
+    state = EmulatorState(EmulatorConfig(campaign_sending_seconds=2.0, review_step_seconds=2.0))
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(state), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("emulator did not start")
+        time.sleep(0.02)
+    try:
+        yield RunningEmulator(url=f"http://127.0.0.1:{port}", state=state)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
