@@ -149,6 +149,7 @@ def evaluate_campaign(campaign: CampaignInfo, campaign_id: str, target_statuses:
     A draft with non-empty ``validation_errors`` will never be sent: that is a failure, quoting
     them. Any other status not in ``target_statuses`` is pending (unknown ones are logged).
     """
+    campaign = campaign or {}
     status = campaign.get("status")
     resource = f"Campaign {campaign_id}"
     targets = tuple(target_statuses)

@@ -1,0 +1,1 @@
+"""Sinch operators (one module per API: campaign, short_code, ten_dlc)."""

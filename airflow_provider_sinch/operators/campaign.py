@@ -1,0 +1,654 @@
+"""Operators for Sinch's Campaign API: duplicate, send, landing pages, redirects, exports.
+
+Nothing here is done twice. The API has no idempotency key, so:
+
+* a create stores a marker at Sinch (the ``tag``) and a retried try, or a try whose create
+  call timed out or answered 5xx, looks the campaign up before creating anything;
+* a send compares the campaign's recipients (by their digits) with its list on a retry, or
+  after an unclear answer, and texts only those not already reached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+from airflow_provider_sinch._files import (
+    MAX_CONTACTS_PER_REQUEST,
+    Contacts,
+    RecordWriter,
+    batched,
+    check_file_format,
+    digits,
+    open_output,
+)
+from airflow_provider_sinch.exceptions import (
+    SinchError,
+    SinchServerError,
+    SinchTransportError,
+    SinchValidationError,
+)
+from airflow_provider_sinch.links import SinchCampaignLink
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_sinch.hooks.campaign import CampaignInfo, CreatedCampaign, SinchCampaignHook
+
+DEFAULT_CONN_ID = "sinch_campaign_default"
+#: How many times an operator re-checks and re-tries a create / send whose answer was unclear.
+UNCLEAR_ANSWER_ATTEMPTS = 3
+
+LOG_CSV_COLUMNS = ("datetime", "type", "msisdn", "push_id", "code", "channel", "columns", "data")
+STATS_CSV_COLUMNS = (
+    "msisdn",
+    "url",
+    "message",
+    "submitted",
+    "delivered",
+    "stopped",
+    "visits",
+    "datetimes",
+    "preview",
+    "user_agent",
+    "npai",
+    "columns",
+)
+
+
+def _unclear(exc: Exception) -> bool:
+    """Whether Sinch may have acted on a request that failed (so its state must be checked)."""
+    return isinstance(exc, SinchServerError) or (isinstance(exc, SinchTransportError) and exc.maybe_delivered)
+
+
+def idempotency_tag(context: Context) -> str:
+    """A tag unique to this task instance (dag, run, task, map index), stable across its tries."""
+    ti = context["ti"]
+    key = f"{ti.dag_id}|{ti.run_id}|{ti.task_id}|{getattr(ti, 'map_index', -1)}"
+    return "airflow-" + hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def _try_number(context: Context) -> int:
+    return int(getattr(context.get("ti"), "try_number", 1) or 1)
+
+
+def parse_moment(value: datetime | str | None, argument: str) -> datetime | None:
+    """An aware UTC datetime from a datetime or an ISO string (naive means UTC)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise SinchValidationError([(argument, f"is not an ISO date-time: {value!r}")]) from None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+class _CampaignOperator(BaseOperator):
+    """Shared by the Campaign API operators: the connection id and the hook."""
+
+    ui_color = "#e8f1ff"
+
+    def __init__(
+        self,
+        *,
+        sinch_conn_id: str = DEFAULT_CONN_ID,
+        hook_params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.sinch_conn_id = sinch_conn_id
+        self.hook_params = dict(hook_params or {})
+
+    @cached_property
+    def hook(self) -> SinchCampaignHook:
+        from airflow_provider_sinch.hooks.campaign import SinchCampaignHook
+
+        return SinchCampaignHook(self.sinch_conn_id, **self.hook_params)
+
+
+class SinchCreateCampaignOperator(_CampaignOperator):
+    """Create a campaign by duplicating a template (``POST /v1/campaign/create``).
+
+    Returns the API's ``campaign`` object (``uuid``, ``url``, ``contact_count``,
+    ``duplicated_contacts``, ``wrong_contacts``, ``tag``) and pushes ``campaign_id`` and
+    ``campaign_url`` to XCom. Logs the remaining credits and the wrong contacts.
+
+    A retried task does not create a second campaign: with no ``tag`` the operator tags the
+    campaign with a marker unique to the task instance; with your ``tag`` it matches on tag,
+    name and send date (or, with no send date, a send date within this DAG run). The campaign
+    found is returned in the same shape (its duplicated / wrong contact lists are not known
+    again and come back empty).
+
+    :param template_campaign_id: UUID of the campaign to duplicate.
+    :param name: the new campaign's name.
+    :param contacts: rows (``[["+15550100", "Alice"]]``) or the path of a CSV file (local or any
+        ``ObjectStoragePath``), one recipient per row, phone number first; streamed, never loaded whole.
+    :param send_date: an aware datetime (sent as ``yyyy-mm-dd HH:MM`` with a matching ``timezone``),
+        a string in the API's format, or ``None`` for now.
+    :param sender: sender name; give it with ``message`` or not at all.
+    :param message: message text (``[[URL]]``, ``[[A]]``... placeholders); goes with ``sender``.
+    :param timezone: IANA time zone of a string ``send_date`` (default UTC).
+    :param tag: any string; see above for how it takes part in retries.
+    :param external_channel: use the external channel (if unlocked on the account).
+    :param field_names: names of the contact columns; by default the CSV header when
+        ``contacts_header`` is set.
+    :param contacts_header: the CSV's first row is a header.
+    """
+
+    template_fields: Sequence[str] = (
+        "template_campaign_id",
+        "name",
+        "contacts",
+        "send_date",
+        "sender",
+        "message",
+        "timezone",
+        "tag",
+        "field_names",
+    )
+    operator_extra_links = (SinchCampaignLink(),)
+
+    def __init__(
+        self,
+        *,
+        template_campaign_id: str,
+        name: str,
+        contacts: Any,
+        send_date: datetime | str | None = None,
+        sender: str | None = None,
+        message: str | None = None,
+        timezone: str | None = None,
+        tag: str | None = None,
+        external_channel: bool = False,
+        field_names: Sequence[str] | None = None,
+        contacts_header: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.template_campaign_id = template_campaign_id
+        self.name = name
+        self.contacts = contacts
+        self.send_date = send_date
+        self.sender = sender
+        self.message = message
+        self.timezone = timezone
+        self.tag = tag
+        self.external_channel = external_channel
+        self.field_names = field_names
+        self.contacts_header = contacts_header
+
+    def _check(self) -> None:
+        problems = []
+        if not self.template_campaign_id:
+            problems.append(("template_campaign_id", "is required"))
+        if not self.name:
+            problems.append(("name", "is required"))
+        if bool(self.sender) != bool(self.message):
+            missing = "message" if self.sender else "sender"
+            problems.append((missing, "sender and message go together: give both or neither"))
+        if problems:
+            raise SinchValidationError(problems, context=self.task_id)
+
+    def execute(self, context: Context) -> CreatedCampaign:
+        self._check()
+        contacts = Contacts(self.contacts, header=self.contacts_header)
+        field_names = self.field_names or contacts.field_names()
+        send_date = self.send_date or datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        tag = self.tag or idempotency_tag(context)
+        run_start = getattr(context.get("dag_run"), "start_date", None)
+
+        def find() -> CreatedCampaign | None:
+            found = self._find_existing(tag, send_date, run_start)
+            if found:
+                self.log.warning(
+                    "Campaign %s (tag %r) was made by an earlier try; returning it, not creating another.",
+                    found["uuid"],
+                    tag,
+                )
+            return found
+
+        created = find() if _try_number(context) > 1 else None
+        attempt = 0
+        while created is None:
+            attempt += 1
+            try:
+                answer = self.hook.create_campaign(
+                    self.template_campaign_id,
+                    self.name,
+                    contacts,
+                    send_date=send_date,
+                    sender=self.sender or None,
+                    message=self.message or None,
+                    timezone=self.timezone,
+                    tag=tag,
+                    external_channel=self.external_channel,
+                    field_names=field_names,
+                )
+            except (SinchServerError, SinchTransportError) as exc:
+                if not _unclear(exc) or attempt >= UNCLEAR_ANSWER_ATTEMPTS:
+                    raise
+                self.log.warning("Create answered unclearly (%s); checking whether Sinch created it.", exc)
+                created = find()
+                continue
+            created = self._report(answer)
+        ti = context["ti"]
+        ti.xcom_push(key="campaign_id", value=created.get("uuid"))
+        ti.xcom_push(key="campaign_url", value=created.get("url"))
+        return created
+
+    def _report(self, answer: dict[str, Any]) -> CreatedCampaign:
+        campaign: CreatedCampaign = answer.get("campaign") or {}  # type: ignore[assignment]
+        self.log.info(
+            "Created campaign %s with %s recipients; %s credits left.",
+            campaign.get("uuid"),
+            campaign.get("contact_count"),
+            answer.get("solde"),
+        )
+        for label, values in (
+            ("wrong contacts", campaign.get("wrong_contacts") or []),
+            ("duplicated contacts", campaign.get("duplicated_contacts") or []),
+        ):
+            if values:
+                self.log.warning("%d %s, e.g. %s", len(values), label, values[:10])
+        return campaign
+
+    def _find_existing(
+        self, tag: str, send_date: datetime | str, run_start: datetime | None
+    ) -> CreatedCampaign | None:
+        from airflow_provider_sinch.hooks.campaign import send_date_fields, to_api_datetime
+
+        wanted_date: str | None = None
+        if self.send_date:
+            fields = send_date_fields(send_date, self.timezone)
+            wanted_date = _utc_minute(fields["send_date"], fields.get("timezone"))
+        not_before = to_api_datetime(run_start.replace(second=0, microsecond=0)) if run_start else None
+
+        def matches(info: CampaignInfo) -> bool:
+            if info.get("tag") != tag or info.get("name") != self.name:
+                return False
+            if self.tag is None:
+                return True  # the marker tag alone identifies this task instance
+            sent_at = info.get("send_date")
+            if wanted_date is not None:
+                return bool(sent_at) and str(sent_at)[:16] == wanted_date
+            return not sent_at or not_before is None or str(sent_at) >= not_before
+
+        found = next((c for c in self.hook.list_campaigns() if matches(c)), None)
+        if found is None:
+            return None
+        return {
+            "uuid": found.get("id", ""),
+            "url": self.hook.short_link(found.get("code")) or "",
+            "contact_count": found.get("contact_count", 0),
+            "duplicated_contacts": [],
+            "wrong_contacts": [],
+            "tag": found.get("tag"),
+        }
+
+
+def _utc_minute(send_date: str, tz: str | None) -> str:
+    """``yyyy-mm-dd HH:MM`` in UTC for a send date given in ``tz``."""
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.strptime(send_date[:16], "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(tz or "UTC"))
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+class _BatchedContactsOperator(_CampaignOperator):
+    """Sends ``contacts`` to one campaign endpoint in sequential batches of at most 1000."""
+
+    template_fields: Sequence[str] = ("campaign_id", "contacts")
+
+    def __init__(
+        self, *, campaign_id: str, contacts: Any, contacts_header: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.campaign_id = campaign_id
+        self.contacts = contacts
+        self.contacts_header = contacts_header
+
+    def _recipients(self) -> set[str]:
+        return {digits(row[0]) for row in self.hook.get_campaign_recipients(self.campaign_id) if row}
+
+
+class SinchSendSmsOperator(_BatchedContactsOperator):
+    """Add recipients to a campaign and text them (``POST /v1/campaign/sendsms``).
+
+    Any number of contacts, sent in sequential batches of at most 1000 (the API's limit).
+    Nobody is texted twice by this task: on a retry, and after a batch whose answer was unclear
+    (timeout, 5xx), the campaign's recipients are read and numbers already there (compared by
+    their digits) are skipped. Returns ``{"campaign_id", "sent", "skipped", "batches"}``.
+
+    :param campaign_id: UUID of the campaign.
+    :param contacts: rows or a CSV path, as for :class:`SinchCreateCampaignOperator`.
+    :param external_channel: use the external channel.
+    :param skip_existing_recipients: ``None`` (default) checks on retries only; ``True`` always skips
+        numbers already in the campaign; ``False`` never checks (an unclear answer still is checked).
+    """
+
+    operator_extra_links = (SinchCampaignLink(),)
+
+    def __init__(
+        self,
+        *,
+        external_channel: bool = False,
+        skip_existing_recipients: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.external_channel = external_channel
+        self.skip_existing_recipients = skip_existing_recipients
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        if not self.campaign_id:
+            raise SinchValidationError([("campaign_id", "is required")], context=self.task_id)
+        contacts = Contacts(self.contacts, header=self.contacts_header)
+        check = self.skip_existing_recipients
+        if check is None:
+            check = _try_number(context) > 1
+        reached = self._recipients() if check else set()
+        if reached:
+            self.log.info(
+                "%d recipients are already in campaign %s; they will not be texted again.",
+                len(reached),
+                self.campaign_id,
+            )
+        sent = batches = 0
+        skipped = Counter[str]()
+
+        def not_reached(row: list[str]) -> bool:
+            if reached and digits(row[0]) in reached:
+                skipped["rows"] += 1
+                return False
+            return True
+
+        for batch in batched(filter(not_reached, contacts), MAX_CONTACTS_PER_REQUEST):
+            batches += 1
+            sent += self._send(batch)
+            self.log.info("Batch %d: %d recipients texted so far.", batches, sent)
+        return {"campaign_id": self.campaign_id, "sent": sent, "skipped": skipped["rows"], "batches": batches}
+
+    def _send(self, batch: list[list[str]]) -> int:
+        """Send one batch; after an unclear answer, send only the part Sinch did not get."""
+        remaining = batch
+        for attempt in range(1, UNCLEAR_ANSWER_ATTEMPTS + 1):
+            try:
+                self.hook.send_sms(self.campaign_id, remaining, external_channel=self.external_channel)
+                return len(batch)
+            except (SinchServerError, SinchTransportError) as exc:
+                if not _unclear(exc) or attempt == UNCLEAR_ANSWER_ATTEMPTS:
+                    raise
+                reached = self._recipients()
+                remaining = [row for row in remaining if digits(row[0]) not in reached]
+                self.log.warning(
+                    "sendsms answered unclearly (%s); %d of %d recipients still to text.",
+                    exc,
+                    len(remaining),
+                    len(batch),
+                )
+                if not remaining:
+                    return len(batch)
+        raise SinchError("unreachable")  # pragma: no cover
+
+
+class SinchGenerateLandingPagesOperator(_BatchedContactsOperator):
+    """Generate landing pages on an external-channel campaign, 1000 recipients per request.
+
+    Writes ``{"msisdn", "url"}`` per recipient to ``destination`` (JSON lines) when given and
+    returns ``{"path", "count"}``; otherwise returns the list itself (keep it small: XCom).
+
+    :param destination: local path or ``ObjectStoragePath`` for the generated links.
+    """
+
+    template_fields: Sequence[str] = ("campaign_id", "contacts", "destination")
+
+    def __init__(self, *, destination: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.destination = destination
+
+    def execute(self, context: Context) -> Any:
+        if not self.campaign_id:
+            raise SinchValidationError([("campaign_id", "is required")], context=self.task_id)
+        contacts = Contacts(self.contacts, header=self.contacts_header)
+        if self.destination:
+            with open_output(self.destination) as (fh, path):
+                writer = RecordWriter(fh, "jsonl")
+                for batch in batched(contacts, MAX_CONTACTS_PER_REQUEST):
+                    for page in self.hook.generate_landing_pages(self.campaign_id, batch):
+                        writer.write(page)
+            self.log.info("Wrote %d landing page links to %s", writer.count, path)
+            return {"path": path, "count": writer.count}
+        pages: list[dict[str, Any]] = []
+        for batch in batched(contacts, MAX_CONTACTS_PER_REQUEST):
+            pages.extend(self.hook.generate_landing_pages(self.campaign_id, batch))
+        return pages
+
+
+class SinchCreateRedirectCampaignOperator(_CampaignOperator):
+    """Create a redirect campaign (external channel) for at most 1000 recipients.
+
+    More than 1000 contacts is refused before any request. Returns the API's answer
+    (``campaign_id``, ``expiration_date``, ``contacts`` with ``key``, ``target_url``,
+    ``redirection``). Like the create operator it tags the campaign so that a retry finds the
+    campaign an earlier try made instead of creating a second one; the links of that earlier
+    answer are then not available again (``contacts`` comes back empty, ``recovered`` is true).
+
+    :param name: campaign name.
+    :param target_url: final link, static or with ``[[A]]``... placeholders.
+    :param contacts: rows or a CSV path (at most 1000 recipients).
+    :param tag: any string.
+    """
+
+    template_fields: Sequence[str] = ("name", "target_url", "contacts", "tag")
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        target_url: str,
+        contacts: Any,
+        tag: str | None = None,
+        contacts_header: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.name = name
+        self.target_url = target_url
+        self.contacts = contacts
+        self.tag = tag
+        self.contacts_header = contacts_header
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        rows: list[list[str]] = []
+        for row in Contacts(self.contacts, header=self.contacts_header):
+            rows.append(row)
+            if len(rows) > MAX_CONTACTS_PER_REQUEST:
+                raise SinchValidationError(
+                    [
+                        (
+                            "contacts",
+                            f"a redirect campaign takes at most {MAX_CONTACTS_PER_REQUEST} recipients",
+                        )
+                    ],
+                    context=self.task_id,
+                )
+        tag = self.tag or idempotency_tag(context)
+        if _try_number(context) > 1:
+            found = next(
+                (c for c in self.hook.list_campaigns() if c.get("tag") == tag and c.get("name") == self.name),
+                None,
+            )
+            if found:
+                self.log.warning(
+                    "Redirect campaign %s was created by an earlier try; not creating another.",
+                    found.get("id"),
+                )
+                return {
+                    "campaign_id": found.get("id"),
+                    "expiration_date": None,
+                    "contacts": [],
+                    "recovered": True,
+                }
+        return self.hook.create_redirect_campaign(self.name, self.target_url, rows, tag=tag)
+
+
+class SinchExportCampaignLogOperator(_CampaignOperator):
+    """Export every event of a campaign in ``[start, stop)`` to a file, window by window.
+
+    ``start`` is inclusive and ``stop`` exclusive, like Airflow's data interval, to which they
+    default: a scheduled DAG exports each interval once and backfills work. Naive times are UTC.
+    The API's own bounds are both inclusive; the hook asks each window for ``[a, b - 1 s]`` so
+    an event on a window edge is written exactly once.
+
+    Returns ``{"path", "count", "counts_by_type", "start", "stop"}``.
+
+    :param campaign_id: UUID of the campaign.
+    :param destination: local path or ``ObjectStoragePath`` (``s3://...``) to write.
+    :param start: first instant, inclusive (datetime or ISO string); default data interval start.
+    :param stop: end instant, exclusive; default data interval end.
+    :param types: event types to keep (``SUBMIT``, ``DELIVER``...); all by default.
+    :param columns: contact-file column indexes to add to each event.
+    :param file_format: ``jsonl`` (one event per line, as the API gives it) or ``csv``.
+    :param window: length of one API call's window (default one hour).
+    """
+
+    template_fields: Sequence[str] = ("campaign_id", "destination", "start", "stop", "types", "columns")
+
+    def __init__(
+        self,
+        *,
+        campaign_id: str,
+        destination: str,
+        start: datetime | str | None = None,
+        stop: datetime | str | None = None,
+        types: Sequence[str] | None = None,
+        columns: Sequence[int] | None = None,
+        file_format: str = "jsonl",
+        window: timedelta = timedelta(hours=1),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.campaign_id = campaign_id
+        self.destination = destination
+        self.start = start
+        self.stop = stop
+        self.types = types
+        self.columns = columns
+        self.file_format = check_file_format(file_format)
+        self.window = window
+
+    def _interval(self, context: Context) -> tuple[datetime, datetime]:
+        start = parse_moment(self.start, "start") or parse_moment(context.get("data_interval_start"), "start")
+        stop = parse_moment(self.stop, "stop") or parse_moment(context.get("data_interval_end"), "stop")
+        if start is None or stop is None or stop <= start:
+            raise SinchValidationError(
+                [
+                    (
+                        "start/stop",
+                        f"need a non-empty window, got [{start}, {stop}). A manual run's data interval is "
+                        "empty: pass start and stop explicitly.",
+                    )
+                ],
+                context=self.task_id,
+            )
+        return start, stop
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        start, stop = self._interval(context)
+        counts: Counter[str] = Counter()
+        with open_output(self.destination) as (fh, path):
+            writer = RecordWriter(fh, self.file_format, LOG_CSV_COLUMNS)
+            for event in self.hook.iter_campaign_log(
+                self.campaign_id, start, stop, window=self.window, types=self.types, columns=self.columns
+            ):
+                counts[str(event.get("type"))] += 1
+                writer.write(event if self.file_format == "jsonl" else _flatten_event(event))
+        self.log.info(
+            "Wrote %d events of campaign %s to %s: %s", writer.count, self.campaign_id, path, dict(counts)
+        )
+        return {
+            "path": path,
+            "count": writer.count,
+            "counts_by_type": dict(counts),
+            "start": start.isoformat(),
+            "stop": stop.isoformat(),
+        }
+
+
+def _flatten_event(event: dict[str, Any]) -> dict[str, Any]:
+    contact = event.get("contact") or {}
+    return {
+        "datetime": event.get("datetime"),
+        "type": event.get("type"),
+        "msisdn": contact.get("msisdn"),
+        "push_id": contact.get("push_id"),
+        "code": contact.get("code"),
+        "channel": contact.get("channel"),
+        "columns": contact.get("columns"),
+        "data": event.get("data"),
+    }
+
+
+class SinchExportCampaignStatsOperator(_CampaignOperator):
+    """Export a campaign's per-recipient stats to a file, page by page (contact indexes).
+
+    Returns ``{"path", "count", "summary"}``: the summary counts sent, delivered, stopped SMS,
+    clicks, previews and hard bounces.
+
+    :param campaign_id: UUID of the campaign.
+    :param destination: local path or ``ObjectStoragePath``.
+    :param file_format: ``jsonl`` or ``csv``.
+    :param page_size: recipients per request.
+    :param columns: contact-file column indexes to add.
+    :param stopped_as_date: ``stopped`` as the date of the STOP instead of a boolean.
+    """
+
+    template_fields: Sequence[str] = ("campaign_id", "destination", "columns")
+
+    def __init__(
+        self,
+        *,
+        campaign_id: str,
+        destination: str,
+        file_format: str = "jsonl",
+        page_size: int = 1000,
+        columns: Sequence[int] | None = None,
+        stopped_as_date: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.campaign_id = campaign_id
+        self.destination = destination
+        self.file_format = check_file_format(file_format)
+        if page_size < 1:
+            raise SinchValidationError([("page_size", "must be at least 1")])
+        self.page_size = page_size
+        self.columns = columns
+        self.stopped_as_date = stopped_as_date
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        summary: dict[str, Any] = {}
+        with open_output(self.destination) as (fh, path):
+            writer = RecordWriter(fh, self.file_format, STATS_CSV_COLUMNS)
+            for page_summary, contacts in self.hook.iter_campaign_stats(
+                self.campaign_id,
+                page_size=self.page_size,
+                columns=self.columns,
+                stopped_as_date=self.stopped_as_date,
+            ):
+                summary = summary or page_summary
+                for contact in contacts:
+                    writer.write(contact)
+        self.log.info(
+            "Wrote stats of %d recipients of campaign %s to %s", writer.count, self.campaign_id, path
+        )
+        return {"path": path, "count": writer.count, "summary": summary}

@@ -1,0 +1,73 @@
+"""Sensor that waits until a Campaign API campaign reaches a status (``sent`` by default)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_sinch.sensors.base import SinchStatusSensorBase
+from airflow_provider_sinch.statuses import CampaignStatus, validate_statuses
+
+if TYPE_CHECKING:
+    from airflow_provider_sinch.hooks.campaign import SinchCampaignHook
+    from airflow_provider_sinch.statuses import PollResult
+    from airflow_provider_sinch.triggers.base import SinchPollingTrigger
+
+
+class SinchCampaignStatusSensor(SinchStatusSensorBase):
+    """Wait until a campaign's status is one of ``target_statuses`` (poke, reschedule or deferrable).
+
+    Fails at once, quoting them, when the campaign is a ``draft`` whose ``validation_errors``
+    are not empty: such a campaign will never be sent. An unknown status is logged and waited on.
+    Returns ``{"id", "status", "send_date", "contact_count", "tag", "name"}``.
+
+    :param campaign_id: campaign UUID (templated).
+    :param target_statuses: statuses that end the wait well (``draft``, ``scheduled``, ``sending``, ``sent``).
+    :param sinch_conn_id: connection id, default ``sinch_campaign_default``.
+    :param poke_interval: seconds between checks (default 60).
+    :param timeout: seconds before giving up (default 7 days); a deferred wait ends at the same deadline.
+    :param deferrable: wait in the triggerer instead of a worker slot.
+    """
+
+    template_fields: Sequence[str] = ("campaign_id", "target_statuses")
+    ui_color = "#e8f1ff"
+
+    def __init__(
+        self,
+        *,
+        campaign_id: str,
+        target_statuses: Sequence[str] = (CampaignStatus.SENT.value,),
+        sinch_conn_id: str = "sinch_campaign_default",
+        poke_interval: float = 60,
+        timeout: float = 7 * 24 * 3600,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(sinch_conn_id=sinch_conn_id, poke_interval=poke_interval, timeout=timeout, **kwargs)
+        self.campaign_id = campaign_id
+        self.target_statuses = validate_statuses("target_statuses", target_statuses, CampaignStatus)
+
+    @cached_property
+    def hook(self) -> SinchCampaignHook:
+        from airflow_provider_sinch.hooks.campaign import SinchCampaignHook
+
+        return SinchCampaignHook(self.sinch_conn_id, **self.hook_params)
+
+    def check(self) -> PollResult:
+        from airflow_provider_sinch.hooks.campaign import evaluate_campaign
+
+        return evaluate_campaign(
+            self.hook.get_campaign(self.campaign_id), self.campaign_id, self.target_statuses
+        )
+
+    def build_trigger(self, end_time: float | None) -> SinchPollingTrigger:
+        from airflow_provider_sinch.triggers.campaign import SinchCampaignStatusTrigger
+
+        return SinchCampaignStatusTrigger(
+            campaign_id=self.campaign_id,
+            target_statuses=self.target_statuses,
+            sinch_conn_id=self.sinch_conn_id,
+            poll_interval=self.poke_interval,
+            end_time=end_time,
+            hook_params=self.hook_params,
+        )

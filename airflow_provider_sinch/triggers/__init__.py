@@ -1,0 +1,1 @@
+"""Sinch triggers (one module per API: campaign, short_code, ten_dlc)."""
