@@ -250,10 +250,9 @@ def error_from_response(
         cls = SinchRateLimitError
     elif status >= 500:
         cls = SinchServerError
-    elif status >= 400:
-        cls = SinchBadRequestError
     else:
-        cls = SinchApiError
+        # 400, other 4xx, and the Campaign API's 200 carrying ``success: false``: a usage error.
+        cls = SinchBadRequestError
     return cls(
         message,
         status_code=status,

@@ -153,3 +153,31 @@ def emulator() -> Iterator[RunningEmulator]:
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+
+
+# --- Operator contexts -----------------------------------------------------------------------
+class FakeTI:
+    """The parts of a task instance the operators use, recording XCom pushes."""
+
+    def __init__(
+        self, try_number: int = 1, *, dag_id: str = "dag", run_id: str = "run-1", task_id: str = "task"
+    ):
+        self.try_number = try_number
+        self.dag_id = dag_id
+        self.run_id = run_id
+        self.task_id = task_id
+        self.map_index = -1
+        self.xcom: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcom[key] = value
+
+
+@pytest.fixture
+def make_context() -> Any:
+    """``make_context(try_number=1, **context)``: a minimal Airflow context for ``execute``."""
+
+    def make(try_number: int = 1, **extra: Any) -> dict[str, Any]:
+        return {"ti": FakeTI(try_number), **extra}
+
+    return make

@@ -1,0 +1,379 @@
+"""SinchCampaignHook: every endpoint's request (method, path, auth, body) and response."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from airflow_provider_sinch._files import Contacts
+from airflow_provider_sinch.exceptions import SinchBadRequestError, SinchNotFoundError, SinchValidationError
+from airflow_provider_sinch.hooks.campaign import SinchCampaignHook, evaluate_campaign, send_date_fields
+from tests.conftest import CAMPAIGN_HOST, SECRET_KEY
+
+CID = "5a7b28fd-a216-4d31-90b3-0f62c2e4ee7f"
+
+
+def body_of(request) -> dict:
+    """The JSON body of a recorded request, streamed (generator) or not."""
+    body = request.body
+    if body is None:
+        return {}
+    if not isinstance(body, (bytes, str)):
+        body = b"".join(body)
+    return json.loads(body)
+
+
+@pytest.fixture
+def hook(campaign_conn, campaign_token) -> SinchCampaignHook:
+    return SinchCampaignHook()
+
+
+def test_token_uses_secret_key_verbatim_and_is_cached(hook, requests_mock, campaign_token):
+    requests_mock.get(f"{CAMPAIGN_HOST}/v1/campaigns/{CID}", json={"success": True, "campaign": {"id": CID}})
+
+    hook.get_campaign(CID)
+    hook.get_campaign(CID)
+
+    assert campaign_token.call_count == 1
+    token_request = campaign_token.last_request
+    assert token_request.headers["Authorization"] == f"Basic {SECRET_KEY}"
+    assert requests_mock.last_request.headers["Authorization"] == "Bearer campaign-token-1"
+
+
+def test_user_login_url_embeds_token(hook):
+    assert (
+        hook.get_user_login_url() == "https://us.campaign.sinch.com/api/login?access_token=campaign-token-1"
+    )
+
+
+def test_test_connection_reports_token_failure(campaign_conn, requests_mock):
+    requests_mock.post(f"{CAMPAIGN_HOST}/v1/token", status_code=401, json={"errors": "Invalid secret key"})
+    ok, message = SinchCampaignHook().test_connection()
+    assert ok is False
+    assert "Invalid secret key" in message
+    assert SECRET_KEY not in message
+
+
+def test_test_connection_ok(hook):
+    assert hook.test_connection() == (True, "Obtained an access token with the secret key.")
+
+
+def test_create_campaign_streams_json_body(hook, requests_mock, tmp_path):
+    answer = {
+        "success": True,
+        "solde": 430,
+        "campaign": {"uuid": CID, "url": "https://rsms.us/bTD", "contact_count": 2, "tag": "t"},
+    }
+    requests_mock.post(f"{CAMPAIGN_HOST}/v1/campaign/create", json=answer)
+    csv_path = tmp_path / "c.csv"
+    csv_path.write_text("phone,first\n+15550100,Alice\n+15550101,Bob\n")
+
+    result = hook.create_campaign(
+        "tpl-1",
+        "Spring",
+        Contacts(str(csv_path), header=True),
+        send_date=datetime(2026, 5, 1, 9, 30, tzinfo=ZoneInfo("America/New_York")),
+        sender="Shop",
+        message="Hi [[B]] [[URL]]",
+        tag="t",
+        external_channel=True,
+        field_names=["phone", "first"],
+    )
+
+    assert result == answer
+    request = requests_mock.last_request
+    assert request.method == "POST"
+    assert request.path == "/v1/campaign/create"
+    assert request.headers["Content-Type"].startswith("application/json")
+    assert request.headers["Authorization"] == "Bearer campaign-token-1"
+    assert body_of(request) == {
+        "logic": "duplicate",
+        "logic_param": "tpl-1",
+        "name": "Spring",
+        "send_date": "2026-05-01 09:30",
+        "timezone": "America/New_York",
+        "sender": "Shop",
+        "message": "Hi [[B]] [[URL]]",
+        "tag": "t",
+        "external_channel": True,
+        "field_names": ["phone", "first"],
+        "contacts": [["+15550100", "Alice"], ["+15550101", "Bob"]],
+    }
+
+
+@pytest.mark.parametrize(
+    ("sender", "message", "field"),
+    [("Shop", None, "message"), (None, "Hello", "sender")],
+    ids=["sender-without-message", "message-without-sender"],
+)
+def test_create_refuses_half_of_sender_message_before_any_request(
+    hook, requests_mock, sender, message, field
+):
+    with pytest.raises(SinchValidationError, match="give both or neither") as err:
+        hook.create_campaign(
+            "tpl", "n", [["1"]], send_date="2026-01-01 10:00", sender=sender, message=message
+        )
+    assert err.value.fields == [field]
+    assert not requests_mock.called
+
+
+def test_create_refuses_bad_field_names(hook, requests_mock):
+    with pytest.raises(SinchValidationError, match="field_names"):
+        hook.create_campaign(
+            "tpl", "n", [["1"]], send_date="2026-01-01 10:00", field_names=["ok", "bad/name"]
+        )
+    assert not requests_mock.called
+
+
+@pytest.mark.parametrize(
+    ("send_date", "tz", "expected"),
+    [
+        ("2026-01-01 10:00", None, {"send_date": "2026-01-01 10:00"}),
+        ("2026-01-01 10:00", "Europe/Paris", {"send_date": "2026-01-01 10:00", "timezone": "Europe/Paris"}),
+        (datetime(2026, 1, 1, 10, 0), None, {"send_date": "2026-01-01 10:00", "timezone": "UTC"}),
+        (
+            datetime(2026, 1, 1, 10, 0, tzinfo=ZoneInfo("Europe/Paris")),
+            None,
+            {"send_date": "2026-01-01 10:00", "timezone": "Europe/Paris"},
+        ),
+        (
+            datetime(2026, 1, 1, 10, 0, tzinfo=timezone(timedelta(hours=2))),
+            None,
+            {"send_date": "2026-01-01 08:00", "timezone": "UTC"},
+        ),
+        (
+            datetime(2026, 1, 1, 10, 0, tzinfo=timezone.utc),
+            "America/Chicago",
+            {"send_date": "2026-01-01 04:00", "timezone": "America/Chicago"},
+        ),
+    ],
+    ids=[
+        "string",
+        "string-with-tz",
+        "naive-is-utc",
+        "zoneinfo",
+        "fixed-offset-to-utc",
+        "converted-to-given-tz",
+    ],
+)
+def test_send_date_fields(send_date, tz, expected):
+    assert send_date_fields(send_date, tz) == expected
+
+
+def test_send_sms(hook, requests_mock):
+    requests_mock.post(
+        f"{CAMPAIGN_HOST}/v1/campaign/sendsms",
+        json={"success": True, "contacts": [{"msisdn": "15550100", "url": "https://rsms.us/bTD0"}]},
+    )
+    result = hook.send_sms(CID, [["+15550100", "Alice"]], external_channel=True)
+    assert result == [{"msisdn": "15550100", "url": "https://rsms.us/bTD0"}]
+    assert body_of(requests_mock.last_request) == {
+        "campaign_uuid": CID,
+        "contacts": [["+15550100", "Alice"]],
+        "external_channel": True,
+    }
+
+
+@pytest.mark.parametrize("method", ["send_sms", "generate_landing_pages"])
+def test_batch_endpoints_refuse_more_than_1000_before_any_request(hook, requests_mock, method):
+    with pytest.raises(SinchValidationError, match="1001 recipients; the API takes at most 1000"):
+        getattr(hook, method)(CID, [[str(i)] for i in range(1001)])
+    assert not requests_mock.called
+
+
+def test_send_sms_400_maps_errors(hook, requests_mock):
+    requests_mock.post(
+        f"{CAMPAIGN_HOST}/v1/campaign/sendsms",
+        status_code=400,
+        json={"success": False, "errors": {"campaign_uuid": [f"Campaign '{CID}' not found."]}},
+    )
+    with pytest.raises(SinchBadRequestError) as err:
+        hook.send_sms(CID, [["1"]])
+    assert err.value.status_code == 400
+    assert err.value.field_violations == [
+        {"field": "campaign_uuid", "description": f"Campaign '{CID}' not found."}
+    ]
+    assert "campaign_uuid" in str(err.value)
+
+
+def test_generate_landing_pages(hook, requests_mock):
+    pages = [{"msisdn": "id1", "url": "https://rsms.us/q1"}]
+    requests_mock.post(
+        f"{CAMPAIGN_HOST}/v1/campaign/generate-landingpages", json={"success": True, "contacts": pages}
+    )
+    assert hook.generate_landing_pages(CID, [["id1", "Alice", "SALE30"]]) == pages
+    assert body_of(requests_mock.last_request) == {
+        "campaign_uuid": CID,
+        "contacts": [["id1", "Alice", "SALE30"]],
+    }
+
+
+def test_create_redirect_campaign(hook, requests_mock):
+    answer = {
+        "success": True,
+        "campaign_id": "r1",
+        "expiration_date": "2026-07-09T15:49:09+00:00",
+        "contacts": [],
+    }
+    requests_mock.post(f"{CAMPAIGN_HOST}/v1/campaign/create-redirect", json=answer)
+    assert hook.create_redirect_campaign("Sales", "https://x.test/?id=[[A]]", [["id1"]], tag="t") == answer
+    assert body_of(requests_mock.last_request) == {
+        "name": "Sales",
+        "target_url": "https://x.test/?id=[[A]]",
+        "contacts": [["id1"]],
+        "tag": "t",
+    }
+
+
+def test_list_campaigns_with_filters(hook, requests_mock):
+    requests_mock.get(f"{CAMPAIGN_HOST}/v1/campaigns", json={"success": True, "campaigns": [{"id": "a"}]})
+    result = hook.list_campaigns(
+        start=datetime(2026, 1, 1, 1, 0, tzinfo=ZoneInfo("Europe/Paris")),
+        stop="2026-02-01 00:00:00",
+        status="sent",
+        extended=True,
+    )
+    assert result == [{"id": "a"}]
+    assert requests_mock.last_request.qs == {
+        "start": ["2026-01-01 00:00:00"],
+        "stop": ["2026-02-01 00:00:00"],
+        "status": ["sent"],
+        "extended": ["true"],
+    }
+
+
+def test_list_campaigns_refuses_unknown_status(hook, requests_mock):
+    with pytest.raises(SinchValidationError, match="status: must be one of"):
+        hook.list_campaigns(status="done")
+    assert not requests_mock.called
+
+
+def test_get_campaign_404(hook, requests_mock):
+    requests_mock.get(
+        f"{CAMPAIGN_HOST}/v1/campaigns/nope", status_code=404, json={"success": False, "errors": "Not found"}
+    )
+    with pytest.raises(SinchNotFoundError, match="GET /v1/campaigns/nope failed with HTTP 404: Not found"):
+        hook.get_campaign("nope")
+
+
+def test_get_campaign_stats_params(hook, requests_mock):
+    requests_mock.get(
+        f"{CAMPAIGN_HOST}/v1/campaign/stats", json={"success": True, "summary": {}, "contacts": []}
+    )
+    hook.get_campaign_stats(
+        CID, start=0, stop=10, columns=[1, 3], filters=["msisdn", "message"], stopped_as_date=True
+    )
+    assert requests_mock.last_request.qs == {
+        "campaign_uuid": [CID],
+        "start": ["0"],
+        "stop": ["10"],
+        "columns": ["1", "3"],
+        "filters": ["msisdn", "message"],
+        "stopped_as_date": ["1"],
+    }
+
+
+def test_iter_campaign_stats_follows_index_pages(hook, requests_mock):
+    pages = [
+        {"success": True, "summary": {"sms_submitted": 5}, "contacts": [{"msisdn": "1"}, {"msisdn": "2"}]},
+        {"success": True, "summary": {"sms_submitted": 5}, "contacts": [{"msisdn": "3"}, {"msisdn": "4"}]},
+        {"success": True, "summary": {"sms_submitted": 5}, "contacts": [{"msisdn": "5"}]},
+    ]
+    requests_mock.get(f"{CAMPAIGN_HOST}/v1/campaign/stats", [{"json": p} for p in pages])
+
+    got = list(hook.iter_campaign_stats(CID, page_size=2))
+
+    assert [c["msisdn"] for _, contacts in got for c in contacts] == ["1", "2", "3", "4", "5"]
+    windows = [
+        (r.qs["start"][0], r.qs["stop"][0]) for r in requests_mock.request_history if r.path.endswith("stats")
+    ]
+    assert windows == [("0", "2"), ("2", "4"), ("4", "6")]
+
+
+def test_get_campaign_log_params_and_type_check(hook, requests_mock):
+    requests_mock.get(f"{CAMPAIGN_HOST}/v1/campaign/log", json={"success": True, "log": [{"type": "SUBMIT"}]})
+    assert hook.get_campaign_log(
+        CID, "2015-07-06 17:30:00", datetime(2015, 7, 6, 19), types=["SUBMIT", "DELIVER"], columns=[1]
+    ) == [{"type": "SUBMIT"}]
+    assert requests_mock.last_request.qs == {
+        "campaign_uuid": [CID],
+        "start": ["2015-07-06 17:30:00"],
+        "stop": ["2015-07-06 19:00:00"],
+        "columns": ["1"],
+        "types": ["SUBMIT", "DELIVER"],
+    }
+    with pytest.raises(SinchValidationError, match="unknown event types"):
+        hook.get_campaign_log(CID, "2015-07-06 17:30:00", "2015-07-06 19:00:00", types=["CLICK"])
+
+
+def test_iter_campaign_log_windows_do_not_overlap_and_stop_is_exclusive(hook, requests_mock):
+    def log_for(request, context):
+        start, stop = request.qs["start"][0], request.qs["stop"][0]
+        events = [
+            {"datetime": "2026-01-01 00:00:00", "type": "SUBMIT"},
+            {"datetime": "2026-01-01 00:59:59", "type": "DELIVER"},
+            {"datetime": "2026-01-01 01:00:00", "type": "VISIT"},
+            {"datetime": "2026-01-01 02:00:00", "type": "RESPONSE"},
+        ]
+        # The server's bounds are both inclusive, like the real API.
+        return {"success": True, "log": [e for e in events if start <= e["datetime"] <= stop]}
+
+    requests_mock.get(f"{CAMPAIGN_HOST}/v1/campaign/log", json=log_for)
+
+    events = list(
+        hook.iter_campaign_log(
+            CID, datetime(2026, 1, 1), datetime(2026, 1, 1, 2, tzinfo=timezone.utc), window=timedelta(hours=1)
+        )
+    )
+
+    assert [e["type"] for e in events] == ["SUBMIT", "DELIVER", "VISIT"]
+    windows = [
+        (r.qs["start"][0], r.qs["stop"][0]) for r in requests_mock.request_history if r.path.endswith("log")
+    ]
+    assert windows == [
+        ("2026-01-01 00:00:00", "2026-01-01 00:59:59"),
+        ("2026-01-01 01:00:00", "2026-01-01 01:59:59"),
+    ]
+
+
+def test_get_recipients_and_recipient_data(hook, requests_mock):
+    requests_mock.get(
+        f"{CAMPAIGN_HOST}/v1/campaign/contacts", json={"success": True, "contacts": [["0612345678", "Alice"]]}
+    )
+    requests_mock.get(
+        f"{CAMPAIGN_HOST}/v1/campaign/contacts/{CID}_0",
+        json={"success": True, "fields": [{"name": "phone", "value": "33612345678"}]},
+    )
+    assert hook.get_campaign_recipients(CID) == [["0612345678", "Alice"]]
+    assert requests_mock.request_history[-1].qs == {"campaign_uuid": [CID]}
+    assert hook.get_recipient_data(f"{CID}_0") == [{"name": "phone", "value": "33612345678"}]
+
+
+def test_success_false_in_a_200_is_an_error(hook, requests_mock):
+    requests_mock.get(
+        f"{CAMPAIGN_HOST}/v1/campaigns/{CID}", json={"success": False, "errors": "Account locked"}
+    )
+    with pytest.raises(SinchBadRequestError, match="Account locked"):
+        hook.get_campaign(CID)
+
+
+@pytest.mark.parametrize(
+    ("campaign", "targets", "outcome"),
+    [
+        ({"status": "sent"}, ("sent",), "success"),
+        ({"status": "sending"}, ("sent",), "pending"),
+        ({"status": "scheduled"}, ("scheduled", "sent"), "success"),
+        ({"status": "draft", "validation_errors": {"contacts": [], "message": []}}, ("sent",), "pending"),
+        ({"status": "draft", "validation_errors": {"message": ["Missing sender"]}}, ("sent",), "failure"),
+        ({"status": "archived"}, ("sent",), "pending"),
+    ],
+    ids=["sent", "sending", "scheduled-is-a-target", "draft-clean", "draft-with-errors", "unknown-status"],
+)
+def test_evaluate_campaign(campaign, targets, outcome):
+    result = evaluate_campaign(campaign, CID, targets)
+    assert result.outcome == outcome
+    if outcome == "failure":
+        assert "message: Missing sender" in result.message
