@@ -7,7 +7,6 @@ import json
 import time
 
 import httpx
-import pytest
 from airflow.sdk import Connection
 
 from airflow_provider_sinch.hooks.campaign import SinchCampaignHook
