@@ -335,8 +335,6 @@ class SinchSendSmsOperator(_BatchedContactsOperator):
         numbers already in the campaign; ``False`` never checks (an unclear answer still is checked).
     """
 
-    operator_extra_links = (SinchCampaignLink(),)
-
     def __init__(
         self,
         *,

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_sinch.emulator.harness import DagRunResult, airflow_env, migrate, run_dag as _run_dag
+from airflow_provider_sinch.emulator.harness import DagRunResult, airflow_env, migrate
+from airflow_provider_sinch.emulator.harness import run_dag as _run_dag
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
