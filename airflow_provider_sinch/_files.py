@@ -128,14 +128,25 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def json_array_chunks(rows: Iterable[Any]) -> Iterator[bytes]:
-    """``[row, row, ...]`` as JSON, a row at a time."""
-    yield b"["
+def json_array_chunks(rows: Iterable[Any], *, block_size: int = 64 * 1024) -> Iterator[bytes]:
+    """``[row, row, ...]`` as JSON, in blocks of about ``block_size`` bytes.
+
+    Blocks, not one chunk per row: each chunk becomes one write on the socket.
+    """
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    parts: list[str] = ["["]
+    size = 0
     first = True
     for row in rows:
-        yield (b"" if first else b",") + json.dumps(row, ensure_ascii=False).encode()
+        text = encode(row) if first else "," + encode(row)
         first = False
-    yield b"]"
+        parts.append(text)
+        size += len(text)
+        if size >= block_size:
+            yield "".join(parts).encode()
+            parts, size = [], 0
+    parts.append("]")
+    yield "".join(parts).encode()
 
 
 # --- Exports -----------------------------------------------------------------------------------
