@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 
 class SinchError(AirflowException):
     """Base class of every error raised by this provider."""
 
 
-class SinchValidationError(SinchError, ValueError):
+class SinchValidationError(SinchError, AirflowFailException, ValueError):
     """The input breaks a rule the API documents; raised before any request is sent.
+
+    Fails the task without retries: the same input would break the same rule again.
 
     :param violations: one ``(field, message)`` pair per broken rule, all reported together.
     """
@@ -116,8 +118,10 @@ class SinchTransportError(SinchError):
         super().__init__(message)
 
 
-class SinchTerminalStatusError(SinchError):
+class SinchTerminalStatusError(SinchError, AirflowFailException):
     """A sensor or waiting operator saw a status from which the target can no longer be reached.
+
+    Fails the task without retries: waiting again would see the same status.
 
     :param status: the terminal status seen.
     :param reason: what the API gave as the reason (validation errors, notes, feedback).
