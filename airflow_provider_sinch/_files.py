@@ -82,6 +82,9 @@ class Contacts:
             raise SinchValidationError(
                 [(argument, f"must be a list of rows or a CSV path, got {type(source)}")]
             )
+        if not self.is_file and isinstance(source, Iterator):
+            # A one-shot iterator could not be read again for a retried request.
+            self.source = list(source)
 
     def field_names(self) -> list[str] | None:
         if not (self.is_file and self.header):
@@ -119,7 +122,7 @@ class Contacts:
             yield values
 
     def describe(self) -> str:
-        return f"file {os.fspath(self.source)}" if self.is_file else "list"
+        return f"file {self.source}" if self.is_file else "list"
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -225,6 +225,9 @@ def error_from_response(
     errors: Any = None
     violations: list[dict[str, Any]] = []
     if isinstance(body, dict):
+        if isinstance(body.get("error"), str):  # the OAuth2 token endpoint (RFC 6749)
+            description = body.get("error_description")
+            message = f"{body['error']}: {description}" if description else body["error"]
         if "errors" in body:
             errors = body["errors"]
             message, violations = _describe_errors(errors)
@@ -437,6 +440,7 @@ class SyncTransport:
         """
         path = endpoint.format_path(path_params)
         url = join_url(base_url or self.base_url, path)
+        path = path or url  # the token endpoint is a whole URL; it holds no secret
         method = endpoint.method.upper()
         attempts = _Attempts(endpoint, self.settings, method, path)
         while True:
@@ -572,6 +576,7 @@ class AsyncTransport:
 
         path = endpoint.format_path(path_params)
         url = join_url(base_url or self.base_url, path)
+        path = path or url
         method = endpoint.method.upper()
         attempts = _Attempts(endpoint, self.settings, method, path)
         while True:

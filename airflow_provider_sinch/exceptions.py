@@ -75,7 +75,8 @@ class SinchApiError(SinchError):
 
     def _format(self) -> str:
         where = f"{self.method} {self.path}" if self.method and self.path else "Sinch API"
-        text = f"{where} failed with HTTP {self.status_code}: {self.api_message}"
+        status = f" with HTTP {self.status_code}" if self.status_code is not None else ""
+        text = f"{where} failed{status}: {self.api_message}"
         if self.field_violations:
             text += "".join(
                 f"\n  - {v.get('field', '?')}: {v.get('description', v.get('message', ''))}"

@@ -256,6 +256,8 @@ class SinchCampaignHook(SinchBaseHook):
         if field_names is not None:
             fields["field_names"] = list(field_names)
         head = json.dumps(fields, ensure_ascii=False)[:-1].encode() + b',"contacts":'
+        if isinstance(contacts, Iterator):
+            contacts = list(contacts)  # the body may be produced again for a retry
 
         def body() -> Iterator[bytes]:
             yield head

@@ -85,7 +85,11 @@ class SinchPollingTrigger(BaseTrigger):
         return self.hook_class.async_transport(conn, self.hook_params)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        transport = await self._transport()
+        try:
+            transport = await self._transport()
+        except SinchError as exc:  # e.g. a connection without its secret
+            yield TriggerEvent({"status": "error", "message": str(exc), **self.ids()})
+            return
         try:
             while True:
                 try:

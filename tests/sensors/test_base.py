@@ -1,0 +1,202 @@
+"""The behaviour every Sinch wait shares: results and trigger events back into values or errors."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from airflow.sdk import PokeReturnValue
+from airflow.sdk.exceptions import TaskDeferred
+
+from airflow_provider_sinch.exceptions import SinchError, SinchTerminalStatusError, SinchWaitTimeout
+from airflow_provider_sinch.sensors.base import (
+    SinchStatusSensorBase,
+    deadline,
+    defer_timeout,
+    finish,
+    finish_event,
+)
+from airflow_provider_sinch.statuses import PollResult
+
+SUCCESS = PollResult("success", "sent", "Campaign c1 is 'sent'", "Campaign c1", xcom={"id": "c1"})
+FAILURE = PollResult("failure", "REJECTED", "rejected by T-Mobile: brand mismatch", "10DLC campaign 01H")
+PENDING = PollResult("pending", "sending", "Campaign c1 is 'sending', waiting for ['sent']", "Campaign c1")
+
+
+# --- finish ---------------------------------------------------------------------------------------
+def test_finish_success_returns_the_xcom() -> None:
+    assert finish(SUCCESS) == {"id": "c1"}
+
+
+def test_finish_failure_raises_with_status_and_reason() -> None:
+    with pytest.raises(SinchTerminalStatusError) as info:
+        finish(FAILURE)
+    assert str(info.value) == (
+        "10DLC campaign 01H reached terminal status 'REJECTED': rejected by T-Mobile: brand mismatch"
+    )
+    assert info.value.status == "REJECTED"
+
+
+def test_finish_failure_without_status() -> None:
+    with pytest.raises(SinchTerminalStatusError, match="reached terminal status 'unknown': gone"):
+        finish(PollResult("failure", None, "gone", "Campaign c1"))
+
+
+# --- finish_event ---------------------------------------------------------------------------------
+def test_finish_event_success_returns_the_xcom() -> None:
+    assert finish_event(SUCCESS.to_event(campaign_id="c1")) == {"id": "c1"}
+
+
+def test_finish_event_failure_raises_terminal_status() -> None:
+    with pytest.raises(SinchTerminalStatusError) as info:
+        finish_event(FAILURE.to_event(campaign_registration_id="01H"))
+    assert type(info.value) is SinchTerminalStatusError
+    assert str(info.value) == (
+        "10DLC campaign 01H reached terminal status 'REJECTED': rejected by T-Mobile: brand mismatch"
+    )
+    assert (info.value.status, info.value.reason) == ("REJECTED", "rejected by T-Mobile: brand mismatch")
+
+
+def test_finish_event_failure_with_few_fields() -> None:
+    with pytest.raises(SinchTerminalStatusError) as info:
+        finish_event({"status": "failure"})
+    assert str(info.value) == "Sinch resource reached terminal status 'unknown'"
+
+
+def test_finish_event_timeout_raises_wait_timeout() -> None:
+    event = {
+        "status": "error",
+        "timeout": True,
+        "message": "The wait reached its deadline before a target status.",
+        "campaign_id": "c1",
+    }
+    with pytest.raises(SinchWaitTimeout) as info:
+        finish_event(event)
+    assert str(info.value) == "The wait reached its deadline before a target status."
+
+
+def test_finish_event_error_raises_sinch_error() -> None:
+    event = {"status": "error", "message": "GET /v1/campaigns/c1 failed with HTTP 401: Invalid access token"}
+    with pytest.raises(SinchError) as info:
+        finish_event(event)
+    assert type(info.value) is SinchError
+    assert str(info.value) == "GET /v1/campaigns/c1 failed with HTTP 401: Invalid access token"
+
+
+def test_finish_event_unexpected_status() -> None:
+    with pytest.raises(SinchError, match="Unexpected trigger event") as info:
+        finish_event({"status": "pending", "campaign_id": "c1"})
+    assert type(info.value) is SinchError
+
+
+@pytest.mark.parametrize("event", [None, {}], ids=["none", "empty"])
+def test_finish_event_without_event_raises(event: dict[str, Any] | None) -> None:
+    with pytest.raises(SinchError) as info:
+        finish_event(event)
+    assert type(info.value) is SinchError
+    assert str(info.value) == "The trigger ended without an event."
+
+
+# --- deadline and defer_timeout -------------------------------------------------------------------
+def test_deadline_none() -> None:
+    assert deadline(None) is None
+
+
+@pytest.mark.parametrize(
+    ("timeout", "seconds"),
+    [(60, 60.0), (1.5, 1.5), ("90", 90.0), (timedelta(hours=2), 7200.0)],
+    ids=["int", "float", "string", "timedelta"],
+)
+def test_deadline_is_epoch_seconds_from_now(timeout: Any, seconds: float) -> None:
+    before = time.time()
+    end = deadline(timeout)
+    after = time.time()
+    assert end is not None
+    assert before + seconds <= end <= after + seconds
+
+
+@pytest.mark.parametrize(
+    ("timeout", "expected"),
+    [
+        (None, None),
+        (30, timedelta(seconds=30)),
+        (2.5, timedelta(seconds=2.5)),
+        (timedelta(days=3), timedelta(days=3)),
+    ],
+    ids=["none", "int", "float", "timedelta"],
+)
+def test_defer_timeout(timeout: Any, expected: timedelta | None) -> None:
+    assert defer_timeout(timeout) == expected
+
+
+# --- The base sensor, with a scripted check --------------------------------------------------------
+class ScriptedSensor(SinchStatusSensorBase):
+    """A concrete sensor whose checks return scripted results."""
+
+    def __init__(self, *, results: list[PollResult], **kwargs: Any) -> None:
+        super().__init__(sinch_conn_id="sinch_test", **kwargs)
+        self.results = results
+        self.built: list[float | None] = []
+
+    def check(self) -> PollResult:
+        return self.results.pop(0)
+
+    def build_trigger(self, end_time: float | None) -> Any:
+        self.built.append(end_time)
+        return {"trigger_end_time": end_time}
+
+
+def test_poke_pending_then_success() -> None:
+    sensor = ScriptedSensor(task_id="wait", results=[PENDING, SUCCESS])
+    assert sensor.poke({}) is False
+    done = sensor.poke({})
+    assert isinstance(done, PokeReturnValue)
+    assert done.is_done is True
+    assert done.xcom_value == {"id": "c1"}
+
+
+def test_poke_failure_raises() -> None:
+    sensor = ScriptedSensor(task_id="wait", results=[FAILURE])
+    with pytest.raises(SinchTerminalStatusError, match="'REJECTED'"):
+        sensor.poke({})
+
+
+def test_deferrable_done_at_once_does_not_defer() -> None:
+    sensor = ScriptedSensor(task_id="wait", results=[SUCCESS], deferrable=True)
+    assert sensor.execute({}) == {"id": "c1"}
+    assert sensor.built == []
+
+
+def test_deferrable_failure_at_once_raises_without_deferring() -> None:
+    sensor = ScriptedSensor(task_id="wait", results=[FAILURE], deferrable=True)
+    with pytest.raises(SinchTerminalStatusError):
+        sensor.execute({})
+    assert sensor.built == []
+
+
+def test_deferrable_pending_defers_with_deadline() -> None:
+    sensor = ScriptedSensor(task_id="wait", results=[PENDING], deferrable=True, timeout=600)
+    before = time.time()
+    with pytest.raises(TaskDeferred) as info:
+        sensor.execute({})
+    (end_time,) = sensor.built
+    assert end_time is not None
+    assert before + 600 <= end_time <= time.time() + 600
+    assert info.value.trigger == {"trigger_end_time": end_time}
+    assert info.value.method_name == "execute_complete"
+    assert info.value.timeout == timedelta(seconds=600)
+
+
+def test_execute_complete_turns_events_back() -> None:
+    sensor = ScriptedSensor(task_id="wait", results=[])
+    assert sensor.execute_complete({}, SUCCESS.to_event(campaign_id="c1")) == {"id": "c1"}
+    with pytest.raises(SinchWaitTimeout):
+        sensor.execute_complete({}, {"status": "error", "timeout": True, "message": "late"})
+
+
+def test_sensor_keeps_hook_params() -> None:
+    sensor = ScriptedSensor(task_id="wait", results=[], hook_params={"timeout": 5})
+    assert sensor.hook_params == {"timeout": 5}
+    assert sensor.sinch_conn_id == "sinch_test"
