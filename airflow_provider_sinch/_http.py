@@ -284,6 +284,25 @@ def check_success_flag(
         raise error_from_response(status, payload, method=method, path=path, headers=headers)
 
 
+def parse_response(
+    endpoint: Endpoint,
+    path_params: Mapping[str, Any] | None,
+    status: int,
+    headers: Mapping[str, str],
+    content: bytes,
+) -> Any:
+    """The parsed, unwrapped JSON of a successful answer (``success: false`` raised as an error)."""
+    payload = decode_body(content, headers.get("Content-Type"))
+    check_success_flag(
+        payload,
+        method=endpoint.method,
+        path=endpoint.format_path(path_params),
+        status=status,
+        headers=headers,
+    )
+    return endpoint.parse(payload)
+
+
 def join_url(base_url: str, path: str) -> str:
     if not path:
         return base_url
@@ -362,6 +381,27 @@ class _Attempts:
             f"{self.method} {self.path} failed after {self.retries} retries: {type(exc).__name__} ({hint})",
             maybe_delivered=failure is Failure.MAYBE_SENT,
         ) from exc
+
+    def after_response(
+        self, response: requests.Response | httpx.Response, auth: SinchAuth | None
+    ) -> float | None:
+        """What to do with an answer: ``None`` returns it, a delay (0 for a replay) tries again.
+
+        A 401 renews the credential once and replays the request; an error that is final is raised
+        as a typed exception (the body is only read then, so streamed downloads stay streamed).
+        """
+        status, headers = response.status_code, response.headers
+        if status == 401 and auth is not None and not self.refreshed and auth.invalidate():
+            self.refreshed = True
+            log.info("%s %s: HTTP 401, renewing the access token once", self.method, self.path)
+            return 0.0
+        if status < 400:
+            return None
+        delay = self.after_status(status, headers)
+        if delay is None:
+            body = decode_body(response.content, headers.get("Content-Type"))
+            raise error_from_response(status, body, method=self.method, path=self.path, headers=headers)
+        return delay
 
     def after_status(self, status: int, headers: Mapping[str, str]) -> float | None:
         """Delay before the next try, or ``None`` when the answer is final."""
@@ -461,41 +501,19 @@ class SyncTransport:
             except requests.RequestException as exc:
                 self._pause(attempts.after_failure(classify_requests_error(exc), exc))
                 continue
-            status = response.status_code
-            if (
-                status == 401
-                and authenticate
-                and self.auth is not None
-                and not attempts.refreshed
-                and self.auth.invalidate()
-            ):
-                attempts.refreshed = True
-                response.close()
-                log.info("%s %s: HTTP 401, renewing the access token once", method, path)
-                continue
-            if status < 400:
-                return response
-            delay = attempts.after_status(status, response.headers)
+            delay = attempts.after_response(response, self.auth if authenticate else None)
             if delay is None:
-                body_value = decode_body(response.content, response.headers.get("Content-Type"))
-                raise error_from_response(
-                    status, body_value, method=method, path=path, headers=response.headers
-                )
+                return response
             response.close()
-            self._pause(delay)
+            if delay:
+                self._pause(delay)
 
     def call(self, endpoint: Endpoint, **kwargs: Any) -> Any:
         """Send ``endpoint`` and return its parsed, unwrapped JSON."""
         response = self.request(endpoint, **kwargs)
-        payload = decode_body(response.content, response.headers.get("Content-Type"))
-        check_success_flag(
-            payload,
-            method=endpoint.method,
-            path=endpoint.format_path(kwargs.get("path_params")),
-            status=response.status_code,
-            headers=response.headers,
+        return parse_response(
+            endpoint, kwargs.get("path_params"), response.status_code, response.headers, response.content
         )
-        return endpoint.parse(payload)
 
 
 def classify_requests_error(exc: requests.RequestException) -> Failure:
@@ -591,37 +609,17 @@ class AsyncTransport:
             except httpx.HTTPError as exc:
                 await self._pause(attempts.after_failure(classify_httpx_error(exc), exc))
                 continue
-            status = response.status_code
-            if (
-                status == 401
-                and authenticate
-                and self.auth is not None
-                and not attempts.refreshed
-                and self.auth.invalidate()
-            ):
-                attempts.refreshed = True
-                continue
-            if status < 400:
-                return response
-            delay = attempts.after_status(status, response.headers)
+            delay = attempts.after_response(response, self.auth if authenticate else None)
             if delay is None:
-                body_value = decode_body(response.content, response.headers.get("Content-Type"))
-                raise error_from_response(
-                    status, body_value, method=method, path=path, headers=response.headers
-                )
-            await self._pause(delay)
+                return response
+            if delay:
+                await self._pause(delay)
 
     async def call(self, endpoint: Endpoint, **kwargs: Any) -> Any:
         response = await self.request(endpoint, **kwargs)
-        payload = decode_body(response.content, response.headers.get("Content-Type"))
-        check_success_flag(
-            payload,
-            method=endpoint.method,
-            path=endpoint.format_path(kwargs.get("path_params")),
-            status=response.status_code,
-            headers=response.headers,
+        return parse_response(
+            endpoint, kwargs.get("path_params"), response.status_code, response.headers, response.content
         )
-        return endpoint.parse(payload)
 
 
 def iter_pages(
