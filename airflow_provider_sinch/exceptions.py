@@ -92,7 +92,12 @@ class SinchAuthError(SinchApiError):
 
 
 class SinchNotFoundError(SinchApiError):
-    """404, or the Campaign API's 400 saying the campaign does not exist on this account."""
+    """404: the resource does not exist on this account.
+
+    The Campaign API answers an unknown ``campaign_uuid`` parameter with a 400 instead; that is a
+    :class:`SinchBadRequestError` whose ``field_violations`` name ``campaign_uuid`` (the provider
+    does not read message texts to decide types).
+    """
 
 
 class SinchBadRequestError(SinchApiError):

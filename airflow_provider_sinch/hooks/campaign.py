@@ -361,14 +361,27 @@ class SinchCampaignHook(SinchBaseHook):
         return self._call(GET_STATS, params=params)
 
     def iter_campaign_stats(
-        self, campaign_id: str, *, page_size: int = 1000, **options: Any
+        self,
+        campaign_id: str,
+        *,
+        page_size: int = 1000,
+        columns: Sequence[int] | None = None,
+        filters: Sequence[str] | None = None,
+        stopped_as_date: bool = False,
     ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
         """Pages of ``(summary, contacts)``, following contact indexes until a short page."""
         if page_size < 1:
             raise SinchValidationError([("page_size", "must be at least 1")])
         index = 0
         while True:
-            page = self.get_campaign_stats(campaign_id, start=index, stop=index + page_size, **options)
+            page = self.get_campaign_stats(
+                campaign_id,
+                start=index,
+                stop=index + page_size,
+                columns=columns,
+                filters=filters,
+                stopped_as_date=stopped_as_date,
+            )
             contacts = page.get("contacts") or []
             yield page.get("summary") or {}, contacts
             if len(contacts) < page_size:
