@@ -30,6 +30,43 @@ def connection_extra(conn: Connection) -> dict[str, Any]:
     return extra
 
 
+def _connection_type_info(conn_type: str) -> dict[str, Any]:
+    from airflow_provider_sinch import get_provider_info
+
+    return next(c for c in get_provider_info()["connection-types"] if c["connection-type"] == conn_type)
+
+
+def _ui_field_behaviour(cls: type[SinchBaseHook]) -> dict[str, Any]:
+    """The provider info's ``ui-field-behaviour`` in the hook-method form (Airflow < 3.2)."""
+    behaviour = _connection_type_info(cls.conn_type)["ui-field-behaviour"]
+    return {
+        "hidden_fields": behaviour.get("hidden-fields", []),
+        "relabeling": behaviour.get("relabeling", {}),
+        "placeholders": behaviour.get("placeholders", {}),
+    }
+
+
+def _connection_form_widgets(cls: type[SinchBaseHook]) -> dict[str, Any]:
+    """The provider info's ``conn-fields`` as wtforms fields (Airflow < 3.2, which needs them)."""
+    try:
+        from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
+        from flask_babel import lazy_gettext
+        from wtforms import IntegerField, PasswordField, StringField
+    except ImportError:  # Airflow 3.2+ renders the form from the provider info instead
+        return {}
+    widgets: dict[str, Any] = {}
+    for name, field in _connection_type_info(cls.conn_type)["conn-fields"].items():
+        schema = field.get("schema", {})
+        label = lazy_gettext(field["label"])
+        if schema.get("format") == "password":
+            widgets[name] = PasswordField(label, widget=BS3PasswordFieldWidget())
+        elif "integer" in schema.get("type", []):
+            widgets[name] = IntegerField(label, widget=BS3TextFieldWidget(), default=schema.get("default"))
+        else:
+            widgets[name] = StringField(label, widget=BS3TextFieldWidget(), default=schema.get("default"))
+    return widgets
+
+
 class SinchBaseHook(BaseHook):
     """Base hook: one :class:`SyncTransport` (one ``requests.Session``) for the hook's life.
 
@@ -94,20 +131,13 @@ class SinchBaseHook(BaseHook):
             mock_transport=mock_transport,
         )
 
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Fallback for Airflow < 3.2, which does not read the form from the provider info."""
-        from airflow_provider_sinch import get_provider_info
-
-        info = next(
-            c for c in get_provider_info()["connection-types"] if c["connection-type"] == cls.conn_type
-        )
-        behaviour = info["ui-field-behaviour"]
-        return {
-            "hidden_fields": behaviour.get("hidden-fields", []),
-            "relabeling": behaviour.get("relabeling", {}),
-            "placeholders": behaviour.get("placeholders", {}),
-        }
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Airflow < 3.2 reads the connection form from these two methods, and only when the hook
+        # class defines them itself (not inherited): give every concrete hook its own copy.
+        if "conn_type" in cls.__dict__:
+            cls.get_ui_field_behaviour = classmethod(_ui_field_behaviour)  # type: ignore[method-assign,assignment]
+            cls.get_connection_form_widgets = classmethod(_connection_form_widgets)  # type: ignore[method-assign,assignment]
 
     @cached_property
     def connection(self) -> Connection:
