@@ -128,6 +128,10 @@ def get_provider_info() -> dict[str, Any]:
                             "default": "https://auth.sinch.com/oauth2/token",
                         },
                     },
+                    "dashboard_url": {
+                        "label": "Dashboard link template ({project_id}, {campaign_registration_id})",
+                        "schema": {"type": ["string", "null"]},
+                    },
                     **_TRANSPORT_FIELDS,
                 },
                 "ui-field-behaviour": {

@@ -72,8 +72,14 @@ class TenDLCCampaignStatus(str, Enum):
 
 
 class TenDLCLastActionStatus(str, Enum):
-    """10DLC API: ``lastActionStatus`` after a resubmit."""
+    """10DLC API: ``lastActionStatus`` (Get lists CREATE_/DELETE_, the resubmit section RESUBMIT_)."""
 
+    CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
+    CREATE_SUCCESSFUL = "CREATE_SUCCESSFUL"
+    CREATE_FAILED = "CREATE_FAILED"
+    DELETE_IN_PROGRESS = "DELETE_IN_PROGRESS"
+    DELETE_SUCCESSFUL = "DELETE_SUCCESSFUL"
+    DELETE_FAILED = "DELETE_FAILED"
     RESUBMIT_IN_PROGRESS = "RESUBMIT_IN_PROGRESS"
     RESUBMIT_SUCCESSFUL = "RESUBMIT_SUCCESSFUL"
     RESUBMIT_FAILED = "RESUBMIT_FAILED"
@@ -121,7 +127,8 @@ TEN_DLC_PENDING = frozenset(TenDLCCampaignStatus) - TEN_DLC_SUCCESS - TEN_DLC_FA
 
 RESUBMIT_SUCCESS = frozenset({TenDLCLastActionStatus.RESUBMIT_SUCCESSFUL})
 RESUBMIT_FAILURE = frozenset({TenDLCLastActionStatus.RESUBMIT_FAILED})
-RESUBMIT_PENDING = frozenset({TenDLCLastActionStatus.RESUBMIT_IN_PROGRESS})
+# During a resubmit wait, CREATE_* / DELETE_* values say nothing about the resubmit: pending.
+RESUBMIT_PENDING = frozenset(TenDLCLastActionStatus) - RESUBMIT_SUCCESS - RESUBMIT_FAILURE
 
 
 def _values(statuses: Iterable[str | Enum]) -> frozenset[str]:
