@@ -145,3 +145,12 @@ class SinchTerminalStatusError(SinchError, AirflowFailException):
 
 class SinchWaitTimeout(SinchError):
     """A deferred wait reached its deadline before a target status."""
+
+
+def outcome_unknown(exc: BaseException) -> bool:
+    """Whether Sinch may have acted on a request that failed: a 5xx, or no answer after sending.
+
+    Operators check Sinch's state before repeating such a request (the hook never repeats a
+    non-idempotent one).
+    """
+    return isinstance(exc, SinchServerError) or (isinstance(exc, SinchTransportError) and exc.maybe_delivered)

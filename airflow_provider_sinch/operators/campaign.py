@@ -33,8 +33,10 @@ from airflow_provider_sinch.exceptions import (
     SinchServerError,
     SinchTransportError,
     SinchValidationError,
+    outcome_unknown,
 )
 from airflow_provider_sinch.links import SinchCampaignLink
+from airflow_provider_sinch.operators.base import try_number
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -62,20 +64,11 @@ STATS_CSV_COLUMNS = (
 )
 
 
-def _unclear(exc: Exception) -> bool:
-    """Whether Sinch may have acted on a request that failed (so its state must be checked)."""
-    return isinstance(exc, SinchServerError) or (isinstance(exc, SinchTransportError) and exc.maybe_delivered)
-
-
 def idempotency_tag(context: Context) -> str:
     """A tag unique to this task instance (dag, run, task, map index), stable across its tries."""
     ti = context["ti"]
     key = f"{ti.dag_id}|{ti.run_id}|{ti.task_id}|{getattr(ti, 'map_index', -1)}"
     return "airflow-" + hashlib.sha256(key.encode()).hexdigest()[:20]
-
-
-def _try_number(context: Context) -> int:
-    return int(getattr(context.get("ti"), "try_number", 1) or 1)
 
 
 def parse_moment(value: datetime | str | None, argument: str) -> datetime | None:
@@ -216,7 +209,7 @@ class SinchCreateCampaignOperator(_CampaignOperator):
                 )
             return found
 
-        created = find() if _try_number(context) > 1 else None
+        created = find() if try_number(context) > 1 else None
         attempt = 0
         while created is None:
             attempt += 1
@@ -234,7 +227,7 @@ class SinchCreateCampaignOperator(_CampaignOperator):
                     field_names=field_names,
                 )
             except (SinchServerError, SinchTransportError) as exc:
-                if not _unclear(exc) or attempt >= UNCLEAR_ANSWER_ATTEMPTS:
+                if not outcome_unknown(exc) or attempt >= UNCLEAR_ANSWER_ATTEMPTS:
                     raise
                 self.log.warning("Create answered unclearly (%s); checking whether Sinch created it.", exc)
                 created = find()
@@ -352,7 +345,7 @@ class SinchSendSmsOperator(_BatchedContactsOperator):
         contacts = Contacts(self.contacts, header=self.contacts_header)
         check = self.skip_existing_recipients
         if check is None:
-            check = _try_number(context) > 1
+            check = try_number(context) > 1
         reached = self._recipients() if check else set()
         if reached:
             self.log.info(
@@ -383,7 +376,7 @@ class SinchSendSmsOperator(_BatchedContactsOperator):
                 self.hook.send_sms(self.campaign_id, remaining, external_channel=self.external_channel)
                 return len(batch)
             except (SinchServerError, SinchTransportError) as exc:
-                if not _unclear(exc) or attempt == UNCLEAR_ANSWER_ATTEMPTS:
+                if not outcome_unknown(exc) or attempt == UNCLEAR_ANSWER_ATTEMPTS:
                     raise
                 reached = self._recipients()
                 remaining = [row for row in remaining if digits(row[0]) not in reached]
@@ -480,7 +473,7 @@ class SinchCreateRedirectCampaignOperator(_CampaignOperator):
                     context=self.task_id,
                 )
         tag = self.tag or idempotency_tag(context)
-        if _try_number(context) > 1:
+        if try_number(context) > 1:
             found = next(
                 (c for c in self.hook.list_campaigns() if c.get("tag") == tag and c.get("name") == self.name),
                 None,

@@ -30,8 +30,10 @@ from airflow_provider_sinch.exceptions import (
     SinchTransportError,
     SinchValidationError,
     SinchWaitTimeout,
+    outcome_unknown,
 )
 from airflow_provider_sinch.links import Sinch10DLCCampaignLink
+from airflow_provider_sinch.operators.base import try_number
 from airflow_provider_sinch.sensors.base import DeferrableWaitMixin, finish
 from airflow_provider_sinch.ten_dlc_validation import (
     mno_violations,
@@ -58,15 +60,6 @@ MATCH_FIELDS = ("brandId", "useCase", "campaignName", "description", "sample1")
 def _sleep(seconds: float) -> None:
     """Pause of a synchronous wait; module-level so that tests replace it."""
     time.sleep(seconds)
-
-
-def _unclear(exc: Exception) -> bool:
-    """Whether Sinch may have acted on a request that failed (so its state must be checked)."""
-    return isinstance(exc, SinchServerError) or (isinstance(exc, SinchTransportError) and exc.maybe_delivered)
-
-
-def _try_number(context: Context) -> int:
-    return int(getattr(context.get("ti"), "try_number", 1) or 1)
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -225,7 +218,7 @@ class SinchSubmit10DLCCampaignOperator(_TenDLCOperator):
         since = run_start - CLOCK_SKEW if run_start else None
 
         found = None
-        if self.reuse_existing and _try_number(context) > 1:
+        if self.reuse_existing and try_number(context) > 1:
             found = self._find_existing(body, since, project)
         if found is not None:
             registration_id = found
@@ -233,7 +226,7 @@ class SinchSubmit10DLCCampaignOperator(_TenDLCOperator):
             try:
                 answer = self.hook.submit_campaign(body, project_id=project)
             except (SinchServerError, SinchTransportError) as exc:
-                if not _unclear(exc) or not self.reuse_existing:
+                if not outcome_unknown(exc) or not self.reuse_existing:
                     raise
                 self.log.warning(
                     "The submit answered unclearly (%s); checking whether Sinch registered it.", exc
