@@ -100,6 +100,13 @@ def get_provider_info() -> dict[str, Any]:
                             "default": "https://auth.sinch.com/oauth2/token",
                         },
                     },
+                    "dashboard_url": {
+                        "label": "Dashboard link template ({campaign_id}, {project_id})",
+                        "schema": {
+                            "type": ["string", "null"],
+                            "default": "https://dashboard.sinch.com/sms/us-short-codes/campaigns/{campaign_id}",
+                        },
+                    },
                     **_TRANSPORT_FIELDS,
                 },
                 "ui-field-behaviour": {

@@ -11,7 +11,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
@@ -32,7 +32,7 @@ def _is_path(source: Any) -> bool:
     return isinstance(source, (str, os.PathLike)) or (hasattr(source, "open") and hasattr(source, "fs"))
 
 
-def _as_location(source: Any) -> Any:
+def as_location(source: Any) -> Any:
     """A local ``Path`` or an ``ObjectStoragePath``."""
     if hasattr(source, "open") and not isinstance(source, (str, os.PathLike)):
         return source
@@ -46,7 +46,7 @@ def _as_location(source: Any) -> Any:
 
 @contextmanager
 def open_text(source: Any) -> Iterator[IO[str]]:
-    location = _as_location(source)
+    location = as_location(source)
     if isinstance(location, Path):
         with location.open(encoding="utf-8-sig", newline="") as fh:
             yield fh
@@ -152,6 +152,92 @@ def json_array_chunks(rows: Iterable[Any], *, block_size: int = 64 * 1024) -> It
     yield "".join(parts).encode()
 
 
+# --- Multipart upload, streamed ------------------------------------------------------------------
+CHUNK_SIZE = 1 << 16
+
+
+def _size_of(location: Any) -> int:
+    if isinstance(location, Path):
+        return location.stat().st_size
+    size = getattr(location.stat(), "st_size", None)
+    if size is None:
+        size = location.fs.size(location.path)
+    return int(size)
+
+
+def _content_type(filename: str) -> str:
+    import mimetypes
+
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def _part_headers(name: str, filename: str | None = None, content_type: str | None = None) -> bytes:
+    from urllib3.fields import RequestField
+
+    field = RequestField(name=name, data=b"", filename=filename)
+    field.make_multipart(content_type=content_type)
+    return field.render_headers().encode()
+
+
+class MultipartFileBody:
+    """A ``multipart/form-data`` body whose file part is read from its location as it is sent.
+
+    It has a length (so requests sends ``Content-Length``, not chunked encoding) and is read
+    once; :meth:`SinchShortCodeHook.upload_campaign_attachment` builds a fresh one per attempt.
+    """
+
+    def __init__(
+        self, location: Any, *, field: str, filename: str, fields: Mapping[str, str], boundary: str
+    ) -> None:
+        self.location = location
+        delimiter = f"--{boundary}\r\n".encode()
+        self._head = delimiter + _part_headers(field, filename, _content_type(filename))
+        tail = b"\r\n"
+        for name, value in fields.items():
+            tail += delimiter + _part_headers(name) + value.encode() + b"\r\n"
+        self._tail = tail + f"--{boundary}--\r\n".encode()
+        self._length = len(self._head) + _size_of(location) + len(self._tail)
+        self._chunks: Iterator[bytes] | None = None
+        self._buffer = b""
+
+    def __len__(self) -> int:
+        return self._length
+
+    def _generate(self) -> Iterator[bytes]:
+        yield self._head
+        with self.location.open("rb") as fh:
+            while chunk := fh.read(CHUNK_SIZE):
+                yield chunk
+        yield self._tail
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._buffer:
+            yield self._buffer
+            self._buffer = b""
+        if self._chunks is None:
+            self._chunks = self._generate()
+        yield from self._chunks
+
+    def read(self, size: int = -1) -> bytes:
+        if self._chunks is None:
+            self._chunks = self._generate()
+        if size is None or size < 0:
+            data = self._buffer + b"".join(self._chunks)
+            self._buffer = b""
+            return data
+        while len(self._buffer) < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+    def close(self) -> None:
+        if self._chunks is not None and hasattr(self._chunks, "close"):
+            self._chunks.close()
+
+
 # --- Exports -----------------------------------------------------------------------------------
 FILE_FORMATS = ("jsonl", "csv")
 
@@ -191,21 +277,25 @@ class RecordWriter:
 
 
 @contextmanager
-def open_output(destination: Any) -> Iterator[tuple[IO[str], str]]:
-    """Open ``destination`` for writing text; local files appear only once complete.
+def open_output(destination: Any, *, binary: bool = False) -> Iterator[tuple[IO[Any], str]]:
+    """Open ``destination`` to write text (or bytes, with ``binary``); local files appear only once complete.
 
     Yields the file object and the destination as a string (what operators return).
     """
-    location = _as_location(destination)
+    location = as_location(destination)
     if isinstance(location, Path):
         location.parent.mkdir(parents=True, exist_ok=True)
         partial = location.with_name(location.name + ".part")
         try:
-            with partial.open("w", encoding="utf-8", newline="") as fh:
+            with partial.open("wb") if binary else partial.open("w", encoding="utf-8", newline="") as fh:
                 yield fh, str(location)
             os.replace(partial, location)
         finally:
             partial.unlink(missing_ok=True)
     else:
-        with location.open("wb") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh:
-            yield fh, str(location)
+        with location.open("wb") as raw:
+            if binary:
+                yield raw, str(location)
+            else:
+                with io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh:
+                    yield fh, str(location)

@@ -39,19 +39,25 @@ _INTERESTING = re.compile(
     r"airflow_provider_sinch|Sinch|Traceback|Error:|\[DAG TEST\] end task|Events:|Stats summary"
     r"|DagRun Finished"
 )
-_NOISE = re.compile(r"Skipping masking|Unit test configuration|Obtained a Sinch access token")
+_NOISE = re.compile(
+    r"Skipping masking|Unit test configuration|Obtained a Sinch access token|Pushing xcom|Success criteria met"
+)
+_TAIL = re.compile(r"\s+\[[\w.]+\]\s+loc=\S+.*$")
 
 
 def _summarise(output: str, limit: int = 40) -> list[str]:
     lines = [line for line in output.splitlines() if _INTERESTING.search(line) and not _NOISE.search(line)]
-    lines = [re.sub(r"^\S+Z \[\w+\s*\] ", "", line) for line in lines]
+    lines = [_TAIL.sub("", re.sub(r"^\S+Z \[\w+\s*\] ", "", line)) for line in lines]
     return lines[-limit:]
 
 
 def main() -> int:
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     failures = 0
-    with EmulatorProcess(extra_args=["--sending-seconds", "5", "--review-step-seconds", "5"]) as emulator:
+    # 20 emulated seconds per real second: replies, visits and reviews happen within the demo.
+    with EmulatorProcess(
+        extra_args=["--speed", "20", "--sending-seconds", "5", "--review-step-seconds", "5"]
+    ) as emulator:
         print(f"Sinch emulator listening on {emulator.url}")
         env = airflow_env(DEMO_HOME, emulator.url, OUTPUT_DIR)
         if not (DEMO_HOME / "airflow.db").exists():
