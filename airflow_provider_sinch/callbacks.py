@@ -27,9 +27,10 @@ import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, ClassVar
 
+from airflow_provider_sinch._time import parse_timestamp
 from airflow_provider_sinch.exceptions import SinchError
 
 SIGNATURE_HEADER = "X-Sinch-Signature"
@@ -87,16 +88,6 @@ def verify_signature(body: bytes, signature: str, secret: str) -> bool:
 
 
 # --- Typed events ---------------------------------------------------------------------------------
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -113,7 +104,9 @@ class CallbackNote:
     def from_api(cls, value: Any) -> CallbackNote | None:
         if not isinstance(value, Mapping):
             return None
-        return cls(_str(value.get("author")), _str(value.get("text")), _parse_time(value.get("createdAt")))
+        return cls(
+            _str(value.get("author")), _str(value.get("text")), parse_timestamp(value.get("createdAt"))
+        )
 
 
 @dataclass(frozen=True)
@@ -227,7 +220,7 @@ def parse_callback_event(body: bytes | str | Mapping[str, Any]) -> CallbackEvent
         "resource_id": _str(payload.get("resourceId")),
         "resource_type": _str(payload.get("resourceType")),
         "short_codes": _str(payload.get("shortCodes")),
-        "create_time": _parse_time(payload.get("createTime")),
+        "create_time": parse_timestamp(payload.get("createTime")),
         "raw": payload,
     }
     raw_data = payload.get("data")

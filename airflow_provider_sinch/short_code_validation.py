@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_sinch.exceptions import SinchValidationError
@@ -264,14 +263,3 @@ def require_fields(**values: Any) -> None:
     missing = [(name, "is required") for name, value in values.items() if is_blank(value)]
     if missing:
         raise SinchValidationError(missing)
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 timestamp of the API (``2023-01-01T00:00:00Z``) as an aware datetime."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

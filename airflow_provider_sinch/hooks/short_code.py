@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 from airflow_provider_sinch._auth import OAuth2ClientCredentials
 from airflow_provider_sinch._files import CHUNK_SIZE, MultipartFileBody, as_location, open_output
 from airflow_provider_sinch._http import Endpoint, iter_pages
+from airflow_provider_sinch._time import parse_timestamp
 from airflow_provider_sinch.exceptions import SinchValidationError
 from airflow_provider_sinch.hooks.base import SinchBaseHook, connection_extra
 from airflow_provider_sinch.short_code_validation import (
@@ -24,7 +25,6 @@ from airflow_provider_sinch.short_code_validation import (
     ORDER_DIRECTIONS,
     check_note_text,
     is_blank,
-    parse_time,
     require_fields,
     validate_campaign_request,
 )
@@ -148,7 +148,7 @@ def _values(statuses: Iterable[str | Enum]) -> tuple[str, ...]:
 def latest_notes(notes: Any, count: int = NOTES_QUOTED) -> str:
     """The latest ``count`` notes as one readable string (newest last), or ``""``."""
     items = [n for n in (notes or []) if isinstance(n, Mapping) and n.get("text")]
-    items.sort(key=lambda n: parse_time(n.get("createdAt")) or datetime.min.replace(tzinfo=timezone.utc))
+    items.sort(key=lambda n: parse_timestamp(n.get("createdAt")) or datetime.min.replace(tzinfo=timezone.utc))
     return " | ".join(
         f"{n.get('author') or 'NOTE'}"
         + (f" at {n['createdAt']}" if n.get("createdAt") else "")
@@ -573,7 +573,7 @@ class SinchShortCodeHook(SinchBaseHook):
         excluded = set(_values(exclude_statuses))
         found: list[ShortCodeCampaign] = []
         for campaign in self.list_campaigns(order_by="createDate,desc", project_id=project_id):
-            created = parse_time(campaign.get("createdAt"))
+            created = parse_timestamp(campaign.get("createdAt"))
             if created_after is not None and created is not None and created < created_after:
                 break
             if campaign.get("name") == name and campaign.get("status") not in excluded:

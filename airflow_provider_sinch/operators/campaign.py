@@ -28,6 +28,7 @@ from airflow_provider_sinch._files import (
     digits,
     open_output,
 )
+from airflow_provider_sinch._time import parse_timestamp
 from airflow_provider_sinch.exceptions import (
     SinchError,
     SinchServerError,
@@ -75,14 +76,10 @@ def parse_moment(value: datetime | str | None, argument: str) -> datetime | None
     """An aware UTC datetime from a datetime or an ISO string (naive means UTC)."""
     if value is None or value == "":
         return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise SinchValidationError([(argument, f"is not an ISO date-time: {value!r}")]) from None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    moment = parse_timestamp(value)
+    if moment is None:
+        raise SinchValidationError([(argument, f"is not an ISO date-time: {value!r}")])
+    return moment.astimezone(timezone.utc)
 
 
 class _CampaignOperator(BaseOperator):

@@ -18,6 +18,7 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.configuration import conf
 
 from airflow_provider_sinch._files import RecordWriter, check_file_format, open_output
+from airflow_provider_sinch._time import parse_timestamp
 from airflow_provider_sinch.exceptions import (
     SinchServerError,
     SinchTerminalStatusError,
@@ -33,7 +34,6 @@ from airflow_provider_sinch.short_code_validation import (
     CANCELLABLE_STATUSES,
     EDITABLE_STATUSES,
     check_note_text,
-    parse_time,
     submission_problems,
     validate_campaign_request,
 )
@@ -144,7 +144,7 @@ def campaign_history(campaign: Mapping[str, Any]) -> list[dict[str, Any]]:
                 add("carrier_order_note", note, order)
     never = datetime.max.replace(tzinfo=timezone.utc)
     # Stable sort: records with the same time keep the campaign-then-orders order above.
-    records.sort(key=lambda r: parse_time(r["created_at"]) or never)
+    records.sort(key=lambda r: parse_timestamp(r["created_at"]) or never)
     return records
 
 
@@ -482,7 +482,7 @@ class SinchAddShortCodeNoteOperator(_ShortCodeOperator):
             )
             notes = (order or {}).get("notes") or []
         for note in reversed(notes):
-            created = parse_time(note.get("createdAt"))
+            created = parse_timestamp(note.get("createdAt"))
             if (
                 note.get("text") == self.text
                 and note.get("author", "CUSTOMER") == "CUSTOMER"

@@ -14,7 +14,6 @@ Every operator pushes the registration's dashboard URL (XCom key ``ten_dlc_campa
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.configuration import conf
 
+from airflow_provider_sinch._time import parse_timestamp
 from airflow_provider_sinch.exceptions import (
     SinchError,
     SinchServerError,
@@ -60,21 +60,6 @@ MATCH_FIELDS = ("brandId", "useCase", "campaignName", "description", "sample1")
 def _sleep(seconds: float) -> None:
     """Pause of a synchronous wait; module-level so that tests replace it."""
     time.sleep(seconds)
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and value:
-        # RFC 3339 as gRPC gateways write it: "Z", and up to nine fractional digits.
-        text = re.sub(r"(\.\d{6})\d+", r"\1", value.strip().replace("Z", "+00:00"))
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    else:
-        return None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 class _TenDLCOperator(BaseOperator):
@@ -214,7 +199,7 @@ class SinchSubmit10DLCCampaignOperator(_TenDLCOperator):
     def execute(self, context: Context) -> str:
         body = prepare_submit(self.campaign, context=self.task_id)
         project = self._project()
-        run_start = _parse_time(getattr(context.get("dag_run"), "start_date", None))
+        run_start = parse_timestamp(getattr(context.get("dag_run"), "start_date", None))
         since = run_start - CLOCK_SKEW if run_start else None
 
         found = None
@@ -259,7 +244,7 @@ class SinchSubmit10DLCCampaignOperator(_TenDLCOperator):
         for registration in listed:
             if any(registration.get(key) != body.get(key) for key in MATCH_FIELDS):
                 continue
-            created = _parse_time(registration.get("createDate"))
+            created = parse_timestamp(registration.get("createDate"))
             if since is not None and created is not None and created < since:
                 continue
             registration_id = registration.get("campaignRegistrationId")
