@@ -40,7 +40,8 @@ _INTERESTING = re.compile(
     r"|DagRun Finished"
 )
 _NOISE = re.compile(
-    r"Skipping masking|Unit test configuration|Obtained a Sinch access token|Pushing xcom|Success criteria met"
+    r"Skipping masking|Unit test configuration|Obtained a Sinch access token|Pushing xcom"
+    r"|Success criteria met"
 )
 _TAIL = re.compile(r"\s+\[[\w.]+\]\s+loc=\S+.*$")
 
