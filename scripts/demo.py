@@ -9,6 +9,7 @@ Exits non-zero when a run does not end the way the demo expects.
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import time
 
@@ -53,12 +54,12 @@ def _summarise(output: str, limit: int = 40) -> list[str]:
 
 
 def main() -> int:
+    shutil.rmtree(OUTPUT_DIR, ignore_errors=True)  # this run's files only
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     failures = 0
-    # 20 emulated seconds per real second: replies, visits and reviews happen within the demo.
-    with EmulatorProcess(
-        extra_args=["--speed", "20", "--sending-seconds", "5", "--review-step-seconds", "5"]
-    ) as emulator:
+    # Real-time clock: the example DAG exports the events of a window ending at the task's start,
+    # so emulated time must not run ahead of Airflow's.
+    with EmulatorProcess(extra_args=["--sending-seconds", "5", "--review-step-seconds", "5"]) as emulator:
         print(f"Sinch emulator listening on {emulator.url}")
         env = airflow_env(DEMO_HOME, emulator.url, OUTPUT_DIR)
         if not (DEMO_HOME / "airflow.db").exists():
@@ -81,7 +82,9 @@ def main() -> int:
             failures += state != expected
     print("\nExported files:")
     for path in sorted(p for p in OUTPUT_DIR.rglob("*") if p.is_file()):
-        print(f"  {path} ({path.stat().st_size} bytes)")
+        size = path.stat().st_size
+        print(f"  {path} ({size} bytes){'  <- EMPTY' if size == 0 else ''}")
+        failures += size == 0
     print(
         "\nDemo finished"
         + (f" with {failures} unexpected outcome(s)." if failures else ": every run ended as expected.")
