@@ -309,8 +309,8 @@ class SinchSubmitShortCodeCampaignOperator(DeferrableWaitMixin, _ShortCodeOperat
         wait_for_completion: bool = False,
         target_statuses: Iterable[str] = (ShortCodeCampaignStatus.COMPLETED.value,),
         failure_statuses: Iterable[str] = DEFAULT_FAILURE_STATUSES,
-        poll_interval: float = 300.0,
-        timeout: float | timedelta = timedelta(days=7),
+        poll_interval: float = 1800.0,
+        timeout: float | timedelta = timedelta(days=90),
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:

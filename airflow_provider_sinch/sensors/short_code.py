@@ -7,6 +7,7 @@ trigger of :mod:`airflow_provider_sinch.triggers.short_code` (imported only when
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,12 @@ def _checked(
     return target_values, failure_values
 
 
+#: Sinch's review and the carriers' certification take days to weeks: check every half hour,
+#: free the worker slot between checks, give up after 90 days.
+DEFAULT_POKE_INTERVAL = timedelta(minutes=30)
+DEFAULT_TIMEOUT = timedelta(days=90)
+
+
 class _ShortCodeSensor(SinchStatusSensorBase):
     operator_extra_links = (SinchShortCodeCampaignLink(),)
     template_fields: Sequence[str] = (
@@ -67,9 +74,14 @@ class _ShortCodeSensor(SinchStatusSensorBase):
         campaign_id: str,
         project_id: str | None = None,
         sinch_conn_id: str = "sinch_short_code_default",
+        poke_interval: timedelta | float = DEFAULT_POKE_INTERVAL,
+        timeout: timedelta | float = DEFAULT_TIMEOUT,
+        mode: str = "reschedule",
         **kwargs: Any,
     ) -> None:
-        super().__init__(sinch_conn_id=sinch_conn_id, **kwargs)
+        super().__init__(
+            sinch_conn_id=sinch_conn_id, poke_interval=poke_interval, timeout=timeout, mode=mode, **kwargs
+        )
         self.campaign_id = campaign_id
         self.project_id = project_id
 

@@ -107,11 +107,17 @@ class TestCampaignStatusSensor:
         requests_mock.get(CAMPAIGN_URL, [{"json": campaign("REVIEWING")}, {"json": campaign("COMPLETED")}])
         context = make_context()
 
-        result = status_sensor(poke_interval=5).execute(context)
+        result = status_sensor(mode="poke", poke_interval=5).execute(context)
 
         assert result["status"] == "COMPLETED"
         assert slept == [5]
         assert context["ti"].xcom == {"short_code_campaign_url": LINK}
+
+    def test_defaults_suit_a_review_of_days_to_weeks(self):
+        sensor = status_sensor()
+        assert sensor.mode == "reschedule"
+        assert sensor.poke_interval == 30 * 60
+        assert sensor.timeout == 90 * 24 * 3600
 
     def test_reschedule_mode_frees_the_slot_while_pending(self, requests_mock):
         requests_mock.get(CAMPAIGN_URL, json=campaign("REVIEWING"))
