@@ -30,6 +30,7 @@ from airflow_provider_sinch.exceptions import (
 from airflow_provider_sinch.links import SinchShortCodeCampaignLink
 from airflow_provider_sinch.operators.base import try_number
 from airflow_provider_sinch.sensors.base import DeferrableWaitMixin, finish
+from airflow_provider_sinch.sensors.short_code import campaign_status_trigger, check_campaign_status
 from airflow_provider_sinch.short_code_validation import (
     CANCELLABLE_STATUSES,
     EDITABLE_STATUSES,
@@ -328,26 +329,10 @@ class SinchSubmitShortCodeCampaignOperator(DeferrableWaitMixin, _ShortCodeOperat
         self.deferrable = deferrable
 
     def check(self) -> PollResult:
-        campaign = self.hook.get_campaign(self.campaign_id)
-        from airflow_provider_sinch.hooks.short_code import evaluate_short_code_campaign
-
-        return evaluate_short_code_campaign(
-            campaign, self.campaign_id, _statuses(self.target_statuses), _statuses(self.failure_statuses)
-        )
+        return check_campaign_status(self.hook, self.campaign_id, self.target_statuses, self.failure_statuses)
 
     def build_trigger(self, end_time: float | None) -> SinchShortCodeCampaignStatusTrigger:
-        from airflow_provider_sinch.triggers.short_code import SinchShortCodeCampaignStatusTrigger
-
-        return SinchShortCodeCampaignStatusTrigger(
-            campaign_id=self.campaign_id,
-            project_id=self.hook.project_id,
-            target_statuses=_statuses(self.target_statuses),
-            failure_statuses=_statuses(self.failure_statuses),
-            sinch_conn_id=self.sinch_conn_id,
-            poll_interval=self.poll_interval,
-            end_time=end_time,
-            hook_params=self.hook_params,
-        )
+        return campaign_status_trigger(self, self.poll_interval, end_time)
 
     def _submit(self) -> ShortCodeCampaign:
         campaign = self.hook.get_campaign(self.campaign_id)

@@ -52,6 +52,35 @@ def _checked(
     return target_values, failure_values
 
 
+def check_campaign_status(
+    hook: SinchShortCodeHook, campaign_id: str, targets: Iterable[str], failures: Iterable[str]
+) -> PollResult:
+    """One check of a campaign's status (the status sensor's, and the submit operator's wait)."""
+    from airflow_provider_sinch.hooks.short_code import evaluate_short_code_campaign
+
+    return evaluate_short_code_campaign(
+        hook.get_campaign(campaign_id), campaign_id, _statuses(targets), _statuses(failures)
+    )
+
+
+def campaign_status_trigger(
+    task: Any, poll_interval: float, end_time: float | None
+) -> SinchShortCodeCampaignStatusTrigger:
+    """The deferred twin of :func:`check_campaign_status` for a sensor or operator ``task``."""
+    from airflow_provider_sinch.triggers.short_code import SinchShortCodeCampaignStatusTrigger
+
+    return SinchShortCodeCampaignStatusTrigger(
+        campaign_id=task.campaign_id,
+        project_id=task.hook.project_id,
+        target_statuses=_statuses(task.target_statuses),
+        failure_statuses=_statuses(task.failure_statuses),
+        sinch_conn_id=task.sinch_conn_id,
+        poll_interval=poll_interval,
+        end_time=end_time,
+        hook_params=task.hook_params,
+    )
+
+
 #: Sinch's review and the carriers' certification take days to weeks: check every half hour,
 #: free the worker slot between checks, give up after 90 days.
 DEFAULT_POKE_INTERVAL = timedelta(minutes=30)
@@ -127,26 +156,10 @@ class SinchShortCodeCampaignStatusSensor(_ShortCodeSensor):
         )
 
     def check(self) -> PollResult:
-        campaign = self.hook.get_campaign(self.campaign_id)
-        from airflow_provider_sinch.hooks.short_code import evaluate_short_code_campaign
-
-        return evaluate_short_code_campaign(
-            campaign, self.campaign_id, _statuses(self.target_statuses), _statuses(self.failure_statuses)
-        )
+        return check_campaign_status(self.hook, self.campaign_id, self.target_statuses, self.failure_statuses)
 
     def build_trigger(self, end_time: float | None) -> SinchShortCodeCampaignStatusTrigger:
-        from airflow_provider_sinch.triggers.short_code import SinchShortCodeCampaignStatusTrigger
-
-        return SinchShortCodeCampaignStatusTrigger(
-            campaign_id=self.campaign_id,
-            project_id=self.hook.project_id,
-            target_statuses=_statuses(self.target_statuses),
-            failure_statuses=_statuses(self.failure_statuses),
-            sinch_conn_id=self.sinch_conn_id,
-            poll_interval=float(self.poke_interval),
-            end_time=end_time,
-            hook_params=self.hook_params,
-        )
+        return campaign_status_trigger(self, float(self.poke_interval), end_time)
 
 
 class SinchShortCodeCarrierOrderSensor(_ShortCodeSensor):
