@@ -30,7 +30,11 @@ from airflow_provider_sinch.exceptions import (
 from airflow_provider_sinch.links import SinchShortCodeCampaignLink
 from airflow_provider_sinch.operators.base import try_number
 from airflow_provider_sinch.sensors.base import DeferrableWaitMixin, finish
-from airflow_provider_sinch.sensors.short_code import campaign_status_trigger, check_campaign_status
+from airflow_provider_sinch.sensors.short_code import (
+    campaign_status_trigger,
+    check_campaign_status,
+    checked_statuses,
+)
 from airflow_provider_sinch.short_code_validation import (
     CANCELLABLE_STATUSES,
     EDITABLE_STATUSES,
@@ -41,7 +45,6 @@ from airflow_provider_sinch.short_code_validation import (
 from airflow_provider_sinch.statuses import (
     SHORT_CODE_FAILURE,
     ShortCodeCampaignStatus,
-    validate_statuses,
 )
 
 if TYPE_CHECKING:
@@ -318,11 +321,8 @@ class SinchSubmitShortCodeCampaignOperator(DeferrableWaitMixin, _ShortCodeOperat
         super().__init__(**kwargs)
         self.campaign_id = campaign_id
         self.wait_for_completion = wait_for_completion
-        self.target_statuses = validate_statuses(
-            "target_statuses", _statuses(target_statuses), ShortCodeCampaignStatus
-        )
-        self.failure_statuses = validate_statuses(
-            "failure_statuses", _statuses(failure_statuses), ShortCodeCampaignStatus
+        self.target_statuses, self.failure_statuses = checked_statuses(
+            target_statuses, failure_statuses, ShortCodeCampaignStatus
         )
         self.poll_interval = float(poll_interval)
         self.timeout = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)

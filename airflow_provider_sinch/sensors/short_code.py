@@ -41,7 +41,7 @@ def _statuses(value: str | Iterable[str]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _checked(
+def checked_statuses(
     targets: str | Iterable[str], failures: str | Iterable[str], known: type[Enum]
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     target_values = validate_statuses("target_statuses", _statuses(targets), known)
@@ -151,7 +151,7 @@ class SinchShortCodeCampaignStatusSensor(_ShortCodeSensor):
         **kwargs: Any,
     ) -> None:
         super().__init__(campaign_id=campaign_id, **kwargs)
-        self.target_statuses, self.failure_statuses = _checked(
+        self.target_statuses, self.failure_statuses = checked_statuses(
             target_statuses, failure_statuses, ShortCodeCampaignStatus
         )
 
@@ -188,7 +188,7 @@ class SinchShortCodeCarrierOrderSensor(_ShortCodeSensor):
         **kwargs: Any,
     ) -> None:
         super().__init__(campaign_id=campaign_id, **kwargs)
-        self.target_statuses, self.failure_statuses = _checked(
+        self.target_statuses, self.failure_statuses = checked_statuses(
             target_statuses, failure_statuses, CarrierOrderStatus
         )
         self.carrier_ids = carrier_ids
