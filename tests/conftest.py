@@ -181,3 +181,29 @@ def make_context() -> Any:
         return {"ti": FakeTI(try_number), **extra}
 
     return make
+
+
+# --- Triggers ----------------------------------------------------------------------------------
+def drive_trigger(
+    trigger: Any, conn: Any, transport: Any, monkeypatch: pytest.MonkeyPatch
+) -> list[dict[str, Any]]:
+    """Run ``trigger`` to its end on an ``httpx.MockTransport``, without real sleeps.
+
+    The trigger builds its async client from ``conn`` exactly as in the triggerer; only the
+    connection lookup and the network are replaced. Returns the events' payloads.
+    """
+    import asyncio
+
+    async def fake_transport() -> Any:
+        return trigger.hook_class.async_transport(conn, trigger.hook_params, mock_transport=transport)
+
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    monkeypatch.setattr(trigger, "_transport", fake_transport)
+    monkeypatch.setattr("airflow_provider_sinch.triggers.base.asyncio.sleep", no_sleep)
+
+    async def collect() -> list[dict[str, Any]]:
+        return [event.payload async for event in trigger.run()]
+
+    return asyncio.run(collect())

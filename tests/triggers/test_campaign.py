@@ -11,7 +11,7 @@ from airflow.sdk import Connection
 
 from airflow_provider_sinch.hooks.campaign import SinchCampaignHook
 from airflow_provider_sinch.triggers.campaign import SinchCampaignStatusTrigger
-from tests.conftest import CAMPAIGN_HOST, SECRET_KEY
+from tests.conftest import CAMPAIGN_HOST, SECRET_KEY, drive_trigger
 
 CID = "c2d2f656-09f4-4e26-b9f3-92c14e15116d"
 
@@ -36,20 +36,7 @@ def run_trigger(
     trigger: SinchCampaignStatusTrigger, transport: httpx.MockTransport, monkeypatch
 ) -> list[dict]:
     conn = Connection(conn_id="c", conn_type="sinch_campaign", host=CAMPAIGN_HOST, password=SECRET_KEY)
-
-    async def fake_transport():
-        return SinchCampaignHook.async_transport(conn, trigger.hook_params, mock_transport=transport)
-
-    async def no_sleep(seconds):
-        return None
-
-    monkeypatch.setattr(trigger, "_transport", fake_transport)
-    monkeypatch.setattr("airflow_provider_sinch.triggers.base.asyncio.sleep", no_sleep)
-
-    async def collect():
-        return [event.payload async for event in trigger.run()]
-
-    return asyncio.run(collect())
+    return drive_trigger(trigger, conn, transport, monkeypatch)
 
 
 def make(**kwargs) -> SinchCampaignStatusTrigger:

@@ -16,7 +16,7 @@ from airflow_provider_sinch.triggers.short_code import (
     SinchShortCodeCampaignStatusTrigger,
     SinchShortCodeCarrierOrderTrigger,
 )
-from tests.conftest import KEY_ID, KEY_SECRET, PROJECT_ID, SHORT_CODE_HOST, TOKEN_URL
+from tests.conftest import KEY_ID, KEY_SECRET, PROJECT_ID, SHORT_CODE_HOST, TOKEN_URL, drive_trigger
 
 CID = "20001"
 PATH = f"/v1/projects/{PROJECT_ID}/campaigns/{CID}"
@@ -54,19 +54,7 @@ def run_trigger(trigger, transport: httpx.MockTransport, monkeypatch) -> list[di
         extra=json.dumps({"project_id": PROJECT_ID, "token_url": TOKEN_URL}),
     )
 
-    async def fake_transport():
-        return SinchShortCodeHook.async_transport(conn, trigger.hook_params, mock_transport=transport)
-
-    async def no_sleep(seconds):
-        return None
-
-    monkeypatch.setattr(trigger, "_transport", fake_transport)
-    monkeypatch.setattr("airflow_provider_sinch.triggers.base.asyncio.sleep", no_sleep)
-
-    async def collect():
-        return [event.payload async for event in trigger.run()]
-
-    return asyncio.run(collect())
+    return drive_trigger(trigger, conn, transport, monkeypatch)
 
 
 def campaign_trigger(**kwargs) -> SinchShortCodeCampaignStatusTrigger:
