@@ -276,14 +276,6 @@ def decode_body(content: bytes, content_type: str | None) -> Any:
         return content.decode("utf-8", "replace")
 
 
-def check_success_flag(
-    payload: Any, *, method: str, path: str, status: int, headers: Mapping[str, str]
-) -> None:
-    """The Campaign API can answer 200 with ``success: false``; that is an error too."""
-    if isinstance(payload, dict) and payload.get("success") is False:
-        raise error_from_response(status, payload, method=method, path=path, headers=headers)
-
-
 def parse_response(
     endpoint: Endpoint,
     path_params: Mapping[str, Any] | None,
@@ -291,15 +283,14 @@ def parse_response(
     headers: Mapping[str, str],
     content: bytes,
 ) -> Any:
-    """The parsed, unwrapped JSON of a successful answer (``success: false`` raised as an error)."""
+    """The parsed, unwrapped JSON of a successful answer.
+
+    The Campaign API can answer 200 with ``success: false``; that is raised as an error too.
+    """
     payload = decode_body(content, headers.get("Content-Type"))
-    check_success_flag(
-        payload,
-        method=endpoint.method,
-        path=endpoint.format_path(path_params),
-        status=status,
-        headers=headers,
-    )
+    if isinstance(payload, dict) and payload.get("success") is False:
+        path = endpoint.format_path(path_params)
+        raise error_from_response(status, payload, method=endpoint.method, path=path, headers=headers)
     return endpoint.parse(payload)
 
 
