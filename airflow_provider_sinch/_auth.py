@@ -1,41 +1,51 @@
-"""Authentication for the three Sinch APIs.
+"""Authentication for the three Sinch APIs, with no HTTP client and no reference to a transport.
 
 * Campaign API: ``POST /v1/token`` with ``Authorization: Basic <secret key>`` -> bearer token (2 h).
 * US Short Code and 10DLC: OAuth2 client credentials against ``auth.sinch.com`` -> bearer token.
 * 10DLC also accepts plain Basic ``key_id:key_secret`` on every request.
 
+A strategy says which credential a request carries and, for tokens, describes the token request
+as one more API-layer operation (:meth:`TokenAuth.token_operation`); the transport that needs a
+credential runs that operation itself (``run`` / ``arun``), so this module imports neither
+transport.
+
 Tokens are cached per process (keyed by a hash of the credentials, never the credentials) until
-shortly before they expire, renewed once when a request answers 401, and passed through
-``mask_secret`` the moment they arrive. Losing the cache only costs one token request.
+shortly before they expire, and passed through ``mask_secret`` the moment they arrive. When the
+cache is empty, concurrent requests make ONE token request (a lock per cache key, a
+``threading.Lock`` for sync callers and an ``asyncio.Lock`` per event loop for triggers). After a
+401, :meth:`SinchAuth.renew` drops the token only if it is still the one that failed: a token
+another request already renewed is kept. Losing the cache only costs one token request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import logging
 import threading
 import time
-from abc import abstractmethod
-from collections.abc import Callable
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import requests
-
-from airflow_provider_sinch._http import Endpoint
+from airflow_provider_sinch.apis._core import Call, Endpoint, Operation
 from airflow_provider_sinch.exceptions import SinchAuthError
-
-if TYPE_CHECKING:
-    from airflow_provider_sinch._http import AsyncTransport, SyncTransport
 
 log = logging.getLogger(__name__)
 
 #: Renew a token this many seconds before the expiry the server announced.
 EXPIRY_MARGIN = 300.0
 
+#: Runs an operation through a transport, unauthenticated (sync and async).
+Run = Callable[[Operation[Any]], Any]
+ARun = Callable[[Operation[Any]], Awaitable[Any]]
+
 _cache: dict[str, tuple[str, float]] = {}
 _cache_lock = threading.Lock()
+_fetch_locks: dict[str, threading.Lock] = {}
+_afetch_locks: dict[tuple[int, str], asyncio.Lock] = {}
 
 
 def clear_token_cache() -> None:
@@ -44,35 +54,46 @@ def clear_token_cache() -> None:
         _cache.clear()
 
 
+def _fetch_lock(key: str) -> threading.Lock:
+    with _cache_lock:
+        return _fetch_locks.setdefault(key, threading.Lock())
+
+
+def _afetch_lock(key: str) -> asyncio.Lock:
+    loop_key = (id(asyncio.get_running_loop()), key)
+    lock = _afetch_locks.get(loop_key)
+    if lock is None:
+        lock = _afetch_locks[loop_key] = asyncio.Lock()
+    return lock
+
+
 def _mask(secret: str) -> None:
     from airflow.sdk.log import mask_secret
 
     mask_secret(secret)
 
 
-class SinchAuth(requests.auth.AuthBase):
-    """Base of the auth strategies; a ``requests`` auth and an async header source at once."""
+class SinchAuth(ABC):
+    """How requests to one API are authenticated.
 
-    _transport: SyncTransport | None = None
-
-    def bind(self, transport: SyncTransport) -> None:
-        """Give the auth the transport it may use to fetch a token (its session and retries)."""
-        self._transport = transport
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers.update(self.headers())
-        return request
+    A transport asks for :meth:`credential` (or :meth:`acredential`) before each attempt, sends
+    :meth:`header` of it, and after a 401 calls :meth:`renew` with the credential it sent.
+    """
 
     @abstractmethod
-    def headers(self) -> dict[str, str]:
-        """Headers that authenticate a request (sync)."""
+    def credential(self, run: Run) -> str:
+        """The credential for the next request (sync); ``run`` sends a token request if needed."""
 
     @abstractmethod
-    async def aheaders(self, transport: AsyncTransport) -> dict[str, str]:
-        """Headers that authenticate a request (async, for triggers)."""
+    async def acredential(self, arun: ARun) -> str:
+        """The credential for the next request (async, for triggers)."""
 
-    def invalidate(self) -> bool:
-        """Forget a cached credential after a 401; ``True`` if trying again may help."""
+    @abstractmethod
+    def header(self, credential: str) -> dict[str, str]:
+        """The headers that carry ``credential``."""
+
+    def renew(self, failed: str) -> bool:
+        """After a 401 on ``failed``: forget it if it is still cached; ``True`` if a replay may help."""
         return False
 
 
@@ -87,11 +108,14 @@ class BasicKeyAuth(SinchAuth):
         _mask(encoded)
         self._header = f"Basic {encoded}"
 
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": self._header}
+    def credential(self, run: Run) -> str:
+        return self._header
 
-    async def aheaders(self, transport: AsyncTransport) -> dict[str, str]:
-        return self.headers()
+    async def acredential(self, arun: ARun) -> str:
+        return self._header
+
+    def header(self, credential: str) -> dict[str, str]:
+        return {"Authorization": credential}
 
     def __repr__(self) -> str:
         return "BasicKeyAuth(***)"
@@ -100,7 +124,8 @@ class BasicKeyAuth(SinchAuth):
 class TokenAuth(SinchAuth):
     """A bearer token obtained from a token endpoint and cached until shortly before expiry."""
 
-    #: The token request: absolute URL in ``token_url``, so its path is empty.
+    #: The token request: absolute URL in ``token_url``, so its path is empty. Repeating it after
+    #: an unclear answer only costs a second token.
     TOKEN_ENDPOINT = Endpoint("POST", "", idempotent=True)
 
     def __init__(
@@ -113,14 +138,20 @@ class TokenAuth(SinchAuth):
         ).hexdigest()
 
     @abstractmethod
-    def _token_request(self) -> dict[str, Any]:
-        """Keyword arguments (headers, data) of the token request."""
+    def _token_call(self) -> Call:
+        """The token request."""
 
     @abstractmethod
     def _parse_token(self, payload: Any) -> tuple[str, float]:
         """``(token, expires_at)`` from the token endpoint's JSON, ``expires_at`` as epoch seconds."""
 
-    def _cached(self) -> str | None:
+    def token_operation(self) -> Operation[str]:
+        """The token request as an API-layer operation: yields the call, returns the (cached) token."""
+        payload = yield self._token_call()
+        return self._store(payload)
+
+    def cached_token(self) -> str | None:
+        """The cached token if it is still valid for :data:`EXPIRY_MARGIN` seconds."""
         with _cache_lock:
             entry = _cache.get(self._cache_key)
         if entry and entry[1] - EXPIRY_MARGIN > self.clock():
@@ -130,7 +161,7 @@ class TokenAuth(SinchAuth):
     def _store(self, payload: Any) -> str:
         try:
             token, expires_at = self._parse_token(payload)
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             raise SinchAuthError(
                 "The token endpoint answered without a usable access token.", status_code=200
             ) from None
@@ -142,35 +173,42 @@ class TokenAuth(SinchAuth):
         )
         return token
 
-    def token(self) -> str:
-        cached = self._cached()
+    def token(self, run: Run) -> str:
+        """A valid token: the cached one, or one token request however many threads ask at once."""
+        cached = self.cached_token()
         if cached:
             return cached
-        if self._transport is None:
-            raise RuntimeError("TokenAuth used before being bound to a transport")
-        payload = self._transport.call(
-            self.TOKEN_ENDPOINT, base_url=self.token_url, authenticate=False, **self._token_request()
-        )
-        return self._store(payload)
+        with _fetch_lock(self._cache_key):
+            cached = self.cached_token()  # another thread may have fetched it while we waited
+            if cached:
+                return cached
+            return str(run(self.token_operation()))
 
-    async def atoken(self, transport: AsyncTransport) -> str:
-        cached = self._cached()
+    async def atoken(self, arun: ARun) -> str:
+        """The async twin of :meth:`token`: one token request however many triggers ask at once."""
+        cached = self.cached_token()
         if cached:
             return cached
-        payload = await transport.call(
-            self.TOKEN_ENDPOINT, base_url=self.token_url, authenticate=False, **self._token_request()
-        )
-        return self._store(payload)
+        async with _afetch_lock(self._cache_key):
+            cached = self.cached_token()
+            if cached:
+                return cached
+            return str(await arun(self.token_operation()))
 
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token()}"}
+    def credential(self, run: Run) -> str:
+        return self.token(run)
 
-    async def aheaders(self, transport: AsyncTransport) -> dict[str, str]:
-        return {"Authorization": f"Bearer {await self.atoken(transport)}"}
+    async def acredential(self, arun: ARun) -> str:
+        return await self.atoken(arun)
 
-    def invalidate(self) -> bool:
+    def header(self, credential: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {credential}"}
+
+    def renew(self, failed: str) -> bool:
         with _cache_lock:
-            _cache.pop(self._cache_key, None)
+            entry = _cache.get(self._cache_key)
+            if entry is not None and entry[0] == failed:
+                del _cache[self._cache_key]
         return True
 
     def __repr__(self) -> str:
@@ -193,8 +231,13 @@ class CampaignSecretKeyAuth(TokenAuth):
         self._secret_key = secret_key
         super().__init__(token_url, hashlib.sha256(secret_key.encode()).hexdigest(), clock=clock)
 
-    def _token_request(self) -> dict[str, Any]:
-        return {"headers": {"Authorization": f"Basic {self._secret_key}", "Content-Length": "0"}}
+    def _token_call(self) -> Call:
+        return Call(
+            self.TOKEN_ENDPOINT,
+            base_url=self.token_url,
+            authenticate=False,
+            headers={"Authorization": f"Basic {self._secret_key}", "Content-Length": "0"},
+        )
 
     def _parse_token(self, payload: Any) -> tuple[str, float]:
         token = payload["access_token"]
@@ -241,8 +284,14 @@ class OAuth2ClientCredentials(TokenAuth):
             token_url, hashlib.sha256(f"{key_id}:{key_secret}".encode()).hexdigest(), clock=clock
         )
 
-    def _token_request(self) -> dict[str, Any]:
-        return {"headers": {"Authorization": self._basic}, "data": {"grant_type": "client_credentials"}}
+    def _token_call(self) -> Call:
+        return Call(
+            self.TOKEN_ENDPOINT,
+            base_url=self.token_url,
+            authenticate=False,
+            headers={"Authorization": self._basic},
+            data={"grant_type": "client_credentials"},
+        )
 
     def _parse_token(self, payload: Any) -> tuple[str, float]:
         token = payload["access_token"]

@@ -1,327 +1,65 @@
-"""The one request path shared by every hook (sync, ``requests``) and trigger (async, ``httpx``).
+"""The sync request path shared by every hook: ``requests``, one ``Session`` per hook.
 
-Each endpoint is described once as an :class:`Endpoint`. :class:`SyncTransport` and
-:class:`AsyncTransport` send it with the same retry decision (:func:`should_retry`), the same
-backoff (:func:`retry_delay`), the same 401 refresh and the same error mapping
-(:func:`error_from_response`). Nothing here logs a header or a body.
+:class:`SyncTransport` sends the API layer's calls (:class:`~airflow_provider_sinch.apis._core.Call`)
+and runs its operations (:meth:`SyncTransport.run`) with the retry decision, backoff, 401
+renewal and error mapping of :mod:`airflow_provider_sinch._transport`, which the async
+transport of the triggers (:mod:`airflow_provider_sinch._ahttp`) shares. Nothing here logs a
+header or a body.
 """
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
-import enum
-import json as jsonlib
-import logging
-import random
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
 
-from airflow_provider_sinch import __version__
-from airflow_provider_sinch.exceptions import (
-    SinchApiError,
-    SinchAuthError,
-    SinchBadRequestError,
-    SinchNotFoundError,
-    SinchRateLimitError,
-    SinchServerError,
-    SinchTransportError,
+from airflow_provider_sinch._transport import (
+    RETRYABLE_SERVER_STATUSES,
+    USER_AGENT,
+    Attempts,
+    BodyFactory,
+    Failure,
+    HttpSettings,
+    _sync_lock,
+    decode_body,
+    error_from_response,
+    is_api_error,
+    iter_pages,
+    join_url,
+    parse_response,
+    parse_retry_after,
+    retry_delay,
+    should_retry,
+    utc_now,
 )
+from airflow_provider_sinch.apis._core import Call, Endpoint, Operation, drive
 
 if TYPE_CHECKING:
-    import httpx
-
     from airflow_provider_sinch._auth import SinchAuth
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "RETRYABLE_SERVER_STATUSES",
+    "USER_AGENT",
+    "BodyFactory",
+    "Endpoint",
+    "Failure",
+    "HttpSettings",
+    "SyncTransport",
+    "classify_requests_error",
+    "decode_body",
+    "error_from_response",
+    "iter_pages",
+    "join_url",
+    "parse_response",
+    "parse_retry_after",
+    "retry_delay",
+    "should_retry",
+    "utc_now",
+]
 
-USER_AGENT = f"airflow-provider-sinch/{__version__}"
-RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504})
-_REQUEST_ID_HEADERS = ("x-request-id", "x-correlation-id", "x-sinch-request-id", "request-id")
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """One API operation, described once and used by the sync hook and the async trigger client.
-
-    :param method: HTTP method.
-    :param path: path template relative to the API's base URL, ``{name}`` placeholders quoted.
-    :param idempotent: whether repeating the request after an unclear outcome (timeout, 5xx) is
-        harmless. Defaults to ``True`` for GET / PUT / DELETE, ``False`` for POST.
-    :param unwrap: key of the JSON body holding the useful value (``"campaign"``), if any.
-    """
-
-    method: str
-    path: str
-    idempotent: bool | None = None
-    unwrap: str | None = None
-
-    @property
-    def safe_to_repeat(self) -> bool:
-        if self.idempotent is not None:
-            return self.idempotent
-        return self.method.upper() in {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
-
-    def format_path(self, path_params: Mapping[str, Any] | None = None) -> str:
-        params = {k: quote(str(v), safe="") for k, v in (path_params or {}).items()}
-        try:
-            return self.path.format(**params)
-        except KeyError as err:
-            raise ValueError(f"{self.method} {self.path} needs the path parameter {err.args[0]!r}") from None
-
-    def parse(self, payload: Any) -> Any:
-        if self.unwrap is not None and isinstance(payload, dict):
-            return payload.get(self.unwrap)
-        return payload
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    """Transport settings, resolved from hook arguments, then the connection's extra, then defaults."""
-
-    connect_timeout: float = 10.0
-    timeout: float = 60.0
-    max_retries: int = 5
-    retry_backoff: float = 1.0
-    retry_backoff_max: float = 60.0
-    retry_after_max: float = 600.0
-
-    OPTIONS = (
-        "connect_timeout",
-        "timeout",
-        "max_retries",
-        "retry_backoff",
-        "retry_backoff_max",
-        "retry_after_max",
-    )
-
-    @classmethod
-    def resolve(cls, extra: Mapping[str, Any], overrides: Mapping[str, Any]) -> HttpSettings:
-        values: dict[str, Any] = {}
-        defaults = cls()
-        for name in cls.OPTIONS:
-            raw = overrides.get(name)
-            if raw is None:
-                raw = extra.get(name)
-            if raw is None or raw == "":
-                continue
-            kind = type(getattr(defaults, name))
-            try:
-                value = kind(raw)
-            except (TypeError, ValueError):
-                raise ValueError(f"Sinch connection option {name!r} must be a number, got {raw!r}") from None
-            if value < 0:
-                raise ValueError(f"Sinch connection option {name!r} must not be negative, got {raw!r}")
-            values[name] = value
-        unknown = set(overrides) - set(cls.OPTIONS)
-        if unknown:
-            raise TypeError(f"Unknown hook option(s) {sorted(unknown)}; known: {list(cls.OPTIONS)}")
-        return cls(**values)
-
-    @property
-    def requests_timeout(self) -> tuple[float, float]:
-        return (self.connect_timeout, self.timeout)
-
-
-class Failure(str, enum.Enum):
-    """How a request failed when no HTTP answer came back."""
-
-    NOT_SENT = "not_sent"  # the connection was never made: Sinch surely saw nothing
-    MAYBE_SENT = "maybe_sent"  # timeout or a connection dropped mid-request: Sinch may have acted
-
-
-def should_retry(*, idempotent: bool, status: int | None = None, failure: Failure | None = None) -> bool:
-    """The one retry decision, for both transports.
-
-    A request that surely never reached Sinch (connection refused, 429) is always repeated.
-    One that may have reached it (a timeout, a 5xx) is repeated only when it is idempotent:
-    a POST that creates or sends is left to the operator, which checks Sinch's state first.
-    """
-    if failure is Failure.NOT_SENT or status == 429:
-        return True
-    if failure is Failure.MAYBE_SENT or (status is not None and status in RETRYABLE_SERVER_STATUSES):
-        return idempotent
-    return False
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
-
-
-def retry_delay(
-    attempt: int,
-    settings: HttpSettings,
-    retry_after: str | None = None,
-    *,
-    jitter: Callable[[], float] = random.random,
-) -> float:
-    """Exponential backoff with jitter for retry ``attempt`` (1-based), never less than Retry-After.
-
-    Retry-After is honoured up to ``retry_after_max`` so a server cannot park a task forever.
-    """
-    ceiling = min(settings.retry_backoff_max, settings.retry_backoff * 2 ** (attempt - 1))
-    delay = ceiling * (0.5 + jitter() / 2)
-    server_wait = parse_retry_after(retry_after)
-    if server_wait is not None:
-        delay = max(delay, min(server_wait, settings.retry_after_max))
-    return delay
-
-
-def _request_id(headers: Mapping[str, str]) -> str | None:
-    lowered = {k.lower(): v for k, v in headers.items()}
-    return next((lowered[h] for h in _REQUEST_ID_HEADERS if h in lowered), None)
-
-
-def _describe_errors(errors: Any) -> tuple[str, list[dict[str, Any]]]:
-    """Flatten the Campaign API's ``errors`` (a string, or field -> messages) into text and violations."""
-    if isinstance(errors, dict):
-        violations = []
-        for key, messages in errors.items():
-            if isinstance(messages, (list, tuple)):
-                text = "; ".join(str(m) for m in messages)
-            elif isinstance(messages, dict):
-                text = "; ".join(f"{k}: {v}" for k, v in messages.items())
-            else:
-                text = str(messages)
-            violations.append({"field": key, "description": text})
-        return "invalid parameters", violations
-    if isinstance(errors, list):
-        return "; ".join(str(e) for e in errors), []
-    return str(errors), []
-
-
-def error_from_response(
-    status: int, body: Any, *, method: str, path: str, headers: Mapping[str, str]
-) -> SinchApiError:
-    """Map an error answer of any of the three APIs to a typed exception.
-
-    Understands the Campaign API's ``{"errors": ...}``, the Short Code API's
-    ``{"error": {"code", "message", "status", "details": [{"fieldViolations": [...]}]}}``
-    and the gRPC-gateway style ``{"code", "message", "details"}`` of the 10DLC API.
-    """
-    message = f"HTTP {status}"
-    errors: Any = None
-    violations: list[dict[str, Any]] = []
-    if isinstance(body, dict):
-        if isinstance(body.get("error"), str):  # the OAuth2 token endpoint (RFC 6749)
-            description = body.get("error_description")
-            message = f"{body['error']}: {description}" if description else body["error"]
-        if "errors" in body:
-            errors = body["errors"]
-            message, violations = _describe_errors(errors)
-        inner = body.get("error") if isinstance(body.get("error"), dict) else body
-        if isinstance(inner, dict) and ("message" in inner or "details" in inner):
-            message = str(inner.get("message") or inner.get("status") or message)
-            details = inner.get("details")
-            if details is not None:
-                errors = details
-            for detail in details if isinstance(details, list) else []:
-                if isinstance(detail, dict):
-                    violations.extend(v for v in detail.get("fieldViolations", []) if isinstance(v, dict))
-            api_status = inner.get("status")
-            if isinstance(api_status, str) and api_status not in message:
-                message = f"{api_status}: {message}"
-    elif isinstance(body, str) and body.strip():
-        message = body.strip()[:500]
-    if status in (401, 403):
-        cls: type[SinchApiError] = SinchAuthError
-    elif status == 404:
-        cls = SinchNotFoundError
-    elif status == 429:
-        cls = SinchRateLimitError
-    elif status >= 500:
-        cls = SinchServerError
-    else:
-        # 400, other 4xx, and the Campaign API's 200 carrying ``success: false``: a usage error.
-        cls = SinchBadRequestError
-    return cls(
-        message,
-        status_code=status,
-        method=method,
-        path=path,
-        errors=errors,
-        field_violations=violations,
-        request_id=_request_id(headers),
-    )
-
-
-def decode_body(content: bytes, content_type: str | None) -> Any:
-    if not content:
-        return None
-    try:
-        return jsonlib.loads(content)
-    except ValueError:
-        return content.decode("utf-8", "replace")
-
-
-def parse_response(
-    endpoint: Endpoint,
-    path_params: Mapping[str, Any] | None,
-    status: int,
-    headers: Mapping[str, str],
-    content: bytes,
-) -> Any:
-    """The parsed, unwrapped JSON of a successful answer.
-
-    The Campaign API can answer 200 with ``success: false``; that is raised as an error too.
-    """
-    payload = decode_body(content, headers.get("Content-Type"))
-    if isinstance(payload, dict) and payload.get("success") is False:
-        path = endpoint.format_path(path_params)
-        raise error_from_response(status, payload, method=endpoint.method, path=path, headers=headers)
-    return endpoint.parse(payload)
-
-
-def join_url(base_url: str, path: str) -> str:
-    if not path:
-        return base_url
-    return base_url.rstrip("/") + "/" + path.lstrip("/")
-
-
-# --- One account, one request at a time ----------------------------------------------------
-# The Campaign API asks clients not to call one account in parallel. Within a process
-# (a task, or the triggerer running many triggers) requests to one account take turns.
-_sync_locks: dict[str, threading.RLock] = {}
-_sync_locks_guard = threading.Lock()
-_async_locks: dict[tuple[int, str], asyncio.Lock] = {}
-
-
-def _sync_lock(key: str) -> threading.RLock:
-    with _sync_locks_guard:
-        return _sync_locks.setdefault(key, threading.RLock())
-
-
-def _async_lock(key: str) -> asyncio.Lock:
-    loop_key = (id(asyncio.get_running_loop()), key)
-    lock = _async_locks.get(loop_key)
-    if lock is None:
-        lock = _async_locks[loop_key] = asyncio.Lock()
-    return lock
-
-
-BodyFactory = Callable[[], Iterable[bytes]]
+T = TypeVar("T")
 
 
 def _sleep(seconds: float) -> None:
@@ -329,89 +67,17 @@ def _sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
-async def _asleep(seconds: float) -> None:
-    await asyncio.sleep(seconds)
+class _SessionAuth(requests.auth.AuthBase):
+    """The transport's auth as a ``requests`` auth, so that ``hook.get_conn()`` is authenticated too."""
 
+    def __init__(self, transport: SyncTransport) -> None:
+        self._transport = transport
 
-@dataclass
-class _Attempts:
-    """Counts retries and 401 refreshes for one logical request."""
-
-    endpoint: Endpoint
-    settings: HttpSettings
-    method: str
-    path: str
-    retries: int = 0
-    refreshed: bool = False
-    history: list[str] = field(default_factory=list)
-
-    def after_failure(self, failure: Failure, exc: Exception) -> float:
-        """Delay before the next try, or raise when this failure ends the request."""
-        if self.retries < self.settings.max_retries and should_retry(
-            idempotent=self.endpoint.safe_to_repeat, failure=failure
-        ):
-            self.retries += 1
-            delay = retry_delay(self.retries, self.settings)
-            log.warning(
-                "%s %s: %s (%s); retry %d/%d in %.1fs",
-                self.method,
-                self.path,
-                type(exc).__name__,
-                failure.value,
-                self.retries,
-                self.settings.max_retries,
-                delay,
-            )
-            return delay
-        hint = (
-            "the request may have reached Sinch; check its state before repeating it"
-            if failure is Failure.MAYBE_SENT
-            else "Sinch was not reached"
-        )
-        raise SinchTransportError(
-            f"{self.method} {self.path} failed after {self.retries} retries: {type(exc).__name__} ({hint})",
-            maybe_delivered=failure is Failure.MAYBE_SENT,
-        ) from exc
-
-    def after_response(
-        self, response: requests.Response | httpx.Response, auth: SinchAuth | None
-    ) -> float | None:
-        """What to do with an answer: ``None`` returns it, a delay (0 for a replay) tries again.
-
-        A 401 renews the credential once and replays the request; an error that is final is raised
-        as a typed exception (the body is only read then, so streamed downloads stay streamed).
-        """
-        status, headers = response.status_code, response.headers
-        if status == 401 and auth is not None and not self.refreshed and auth.invalidate():
-            self.refreshed = True
-            log.info("%s %s: HTTP 401, renewing the access token once", self.method, self.path)
-            return 0.0
-        if status < 400:
-            return None
-        delay = self.after_status(status, headers)
-        if delay is None:
-            body = decode_body(response.content, headers.get("Content-Type"))
-            raise error_from_response(status, body, method=self.method, path=self.path, headers=headers)
-        return delay
-
-    def after_status(self, status: int, headers: Mapping[str, str]) -> float | None:
-        """Delay before the next try, or ``None`` when the answer is final."""
-        if self.retries < self.settings.max_retries and should_retry(
-            idempotent=self.endpoint.safe_to_repeat, status=status
-        ):
-            self.retries += 1
-            delay = retry_delay(self.retries, self.settings, headers.get("Retry-After"))
-            log.warning(
-                "%s %s: HTTP %d; retry %d/%d in %.1fs",
-                self.method,
-                self.path,
-                status,
-                self.retries,
-                self.settings.max_retries,
-                delay,
-            )
-            return delay
-        return None
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        auth = self._transport.auth
+        if auth is not None and "Authorization" not in request.headers:
+            request.headers.update(auth.header(auth.credential(self._transport.run)))
+        return request
 
 
 class SyncTransport:
@@ -437,11 +103,10 @@ class SyncTransport:
         self.settings = settings
         self.account_key = account_key
         self._injected_sleep = sleep
+        self.auth = auth
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        self.auth = auth
-        if auth is not None:
-            auth.bind(self)
+        self.session.auth = _SessionAuth(self)
 
     def close(self) -> None:
         self.session.close()
@@ -473,8 +138,14 @@ class SyncTransport:
         url = join_url(base_url or self.base_url, path)
         path = path or url  # the token endpoint is a whole URL; it holds no secret
         method = endpoint.method.upper()
-        attempts = _Attempts(endpoint, self.settings, method, path)
+        attempts = Attempts(endpoint, self.settings, method, path)
+        auth = self.auth if authenticate else None
         while True:
+            send_headers = dict(headers or {})
+            credential = None
+            if auth is not None:
+                credential = auth.credential(self.run)
+                send_headers.update(auth.header(credential))
             try:
                 with _sync_lock(self.account_key):
                     response = self.session.request(
@@ -484,15 +155,16 @@ class SyncTransport:
                         json=json,
                         data=body() if body is not None else data,
                         files=files() if files is not None else None,
-                        headers=dict(headers or {}),
-                        auth=self.auth if authenticate else None,
+                        headers=send_headers,
+                        # The header is set above; an unauthenticated call skips the session's auth.
+                        auth=_no_auth if auth is None else None,
                         timeout=self.settings.requests_timeout,
                         stream=stream,
                     )
             except requests.RequestException as exc:
                 self._pause(attempts.after_failure(classify_requests_error(exc), exc))
                 continue
-            delay = attempts.after_response(response, self.auth if authenticate else None)
+            delay = attempts.after_response(response, auth, credential)
             if delay is None:
                 return response
             response.close()
@@ -505,6 +177,19 @@ class SyncTransport:
         return parse_response(
             endpoint, kwargs.get("path_params"), response.status_code, response.headers, response.content
         )
+
+    def send(self, call: Call) -> Any:
+        """Send one API-layer call and return its parsed answer."""
+        return self.call(call.endpoint, **call.request_kwargs())
+
+    def run(self, operation: Operation[T]) -> T:
+        """Run an API-layer operation (one or several calls) and return its result."""
+        return drive(operation, self.send, is_api_error)
+
+
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """Overrides the session's auth for an unauthenticated request (the token request)."""
+    return request
 
 
 def classify_requests_error(exc: requests.RequestException) -> Failure:
@@ -519,114 +204,3 @@ def classify_requests_error(exc: requests.RequestException) -> Failure:
         if isinstance(reason, (u3.NewConnectionError, u3.ConnectTimeoutError, u3.NameResolutionError)):
             return Failure.NOT_SENT
     return Failure.MAYBE_SENT
-
-
-def classify_httpx_error(exc: Exception) -> Failure:
-    import httpx
-
-    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
-        return Failure.NOT_SENT
-    return Failure.MAYBE_SENT
-
-
-class AsyncTransport:
-    """``httpx.AsyncClient`` transport for triggers.
-
-    Same endpoints, retries, 401 refresh and errors as :class:`SyncTransport`.
-
-    :param mock_transport: an ``httpx`` transport to use instead of the network (tests).
-    """
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        auth: SinchAuth | None,
-        settings: HttpSettings,
-        account_key: str,
-        sleep: Callable[[float], Any] | None = None,
-        mock_transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        import httpx
-
-        self.base_url = base_url.rstrip("/")
-        self.auth = auth
-        self.settings = settings
-        self.account_key = account_key
-        self._injected_sleep = sleep
-        self.client = httpx.AsyncClient(
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-            transport=mock_transport,
-        )
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
-
-    async def _pause(self, seconds: float) -> None:
-        if self._injected_sleep is not None:
-            await self._injected_sleep(seconds)
-        else:
-            await _asleep(seconds)
-
-    async def request(
-        self,
-        endpoint: Endpoint,
-        *,
-        path_params: Mapping[str, Any] | None = None,
-        params: Any = None,
-        json: Any = None,
-        data: Any = None,
-        headers: Mapping[str, str] | None = None,
-        base_url: str | None = None,
-        authenticate: bool = True,
-    ) -> httpx.Response:
-        import httpx
-
-        path = endpoint.format_path(path_params)
-        url = join_url(base_url or self.base_url, path)
-        path = path or url
-        method = endpoint.method.upper()
-        attempts = _Attempts(endpoint, self.settings, method, path)
-        while True:
-            send_headers = dict(headers or {})
-            if authenticate and self.auth is not None:
-                send_headers.update(await self.auth.aheaders(self))
-            try:
-                async with _async_lock(self.account_key):
-                    response = await self.client.request(
-                        method, url, params=params, json=json, data=data, headers=send_headers
-                    )
-            except httpx.HTTPError as exc:
-                await self._pause(attempts.after_failure(classify_httpx_error(exc), exc))
-                continue
-            delay = attempts.after_response(response, self.auth if authenticate else None)
-            if delay is None:
-                return response
-            if delay:
-                await self._pause(delay)
-
-    async def call(self, endpoint: Endpoint, **kwargs: Any) -> Any:
-        response = await self.request(endpoint, **kwargs)
-        return parse_response(
-            endpoint, kwargs.get("path_params"), response.status_code, response.headers, response.content
-        )
-
-
-def iter_pages(
-    fetch: Callable[[str | None], Mapping[str, Any]], items_key: str, token_key: str = "nextPageToken"
-) -> Iterator[Any]:
-    """Yield items one at a time across pages that chain with ``nextPageToken``."""
-    token: str | None = None
-    seen: set[str] = set()
-    while True:
-        page = fetch(token) or {}
-        yield from page.get(items_key) or []
-        token = page.get(token_key) or None
-        if not token or token in seen:
-            return
-        seen.add(token)
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
 
 class SinchError(AirflowException):
@@ -112,6 +112,20 @@ class SinchServerError(SinchApiError):
     """5xx after every retry was spent (or at once for a request that is not safe to repeat)."""
 
 
+class SinchResponseFormatError(SinchServerError):
+    """A 2xx answer that is not the JSON the endpoint promises (an HTML page from a proxy, an
+    empty body, a bare JSON string).
+
+    A :class:`SinchServerError`: Sinch may have acted, and a long wait waits it out like a 5xx.
+
+    :param content_type: the answer's ``Content-Type``.
+    """
+
+    def __init__(self, message: str, *, content_type: str | None = None, **kwargs: Any) -> None:
+        self.content_type = content_type
+        super().__init__(message, **kwargs)
+
+
 class SinchTransportError(SinchError):
     """No HTTP answer at all: connection refused, DNS failure, timeout.
 
@@ -122,6 +136,13 @@ class SinchTransportError(SinchError):
     def __init__(self, message: str, *, maybe_delivered: bool) -> None:
         self.maybe_delivered = maybe_delivered
         super().__init__(message)
+
+
+class SinchOutcomeUnknownError(SinchError):
+    """An action's answer was unclear (a timeout, a 5xx) and Sinch shows no result of it yet.
+
+    Retryable: the next try looks at Sinch's state again before acting, so nothing is done twice.
+    """
 
 
 class SinchTerminalStatusError(SinchError, AirflowFailException):
@@ -143,8 +164,21 @@ class SinchTerminalStatusError(SinchError, AirflowFailException):
         super().__init__(text)
 
 
-class SinchWaitTimeout(SinchError):
-    """A deferred wait reached its deadline before a target status."""
+class SinchWaitTimeout(SinchError, AirflowSensorTimeout):
+    """A wait reached its timeout before a target status: in poke, reschedule or deferrable mode,
+    in a sensor or an operator's ``wait_for_completion``.
+
+    An :class:`AirflowSensorTimeout`, so the task fails without a retry starting the wait anew
+    (a sensor with ``soft_fail`` is skipped instead).
+
+    :param resource: what was waited on (``"10DLC campaign registration 01H..."``).
+    :param status: the last status seen, if any.
+    """
+
+    def __init__(self, message: str, *, resource: str | None = None, status: str | None = None) -> None:
+        self.resource = resource
+        self.status = status
+        super().__init__(message)
 
 
 def outcome_unknown(exc: BaseException) -> bool:

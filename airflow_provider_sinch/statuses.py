@@ -6,6 +6,7 @@ pending, never a crash: :func:`classify` is the one place that decides.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -160,6 +161,50 @@ def classify(
             "%s has status %r, which this provider does not know; treating it as pending.", resource, status
         )
     return "pending"
+
+
+def string_list(name: str, value: Any) -> tuple[str, ...]:
+    """A list argument as rendered by Airflow: a list or tuple, one string (one value), or a string
+    holding a JSON list or a comma-separated list. Anything else is a ``ValueError`` naming ``name``.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, Enum):
+        return (str(value.value),)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                raise ValueError(f"{name} looks like a JSON list but is not valid JSON: {value!r}") from None
+            return string_list(name, parsed)
+        return tuple(part.strip() for part in text.split(",") if part.strip())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = []
+        for item in value:
+            if isinstance(item, Enum):
+                items.append(str(item.value))
+            elif isinstance(item, (str, int)) and not isinstance(item, bool):
+                items.append(str(item))
+            else:
+                raise ValueError(f"{name} must hold strings, got {item!r}")
+        return tuple(items)
+    raise ValueError(
+        f"{name} must be a list, one string, or a JSON / comma-separated list, got {type(value).__name__}"
+    )
+
+
+def checked_statuses(
+    targets: Any, failures: Any, known: type[Enum]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Rendered ``target_statuses`` and ``failure_statuses``: parsed, checked, not overlapping."""
+    target_values = validate_statuses("target_statuses", string_list("target_statuses", targets), known)
+    failure_values = validate_statuses("failure_statuses", string_list("failure_statuses", failures), known)
+    both = sorted(set(target_values) & set(failure_values))
+    if both:
+        raise ValueError(f"{both} cannot be both a target and a failure status")
+    return target_values, failure_values
 
 
 def validate_statuses(

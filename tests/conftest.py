@@ -34,16 +34,17 @@ def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, **fields: Any)
 @pytest.fixture(autouse=True)
 def _fresh_tokens_and_no_sleep(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     """Every test starts without cached tokens, and retries never really sleep."""
-    from airflow_provider_sinch import _auth, _http
+    from airflow_provider_sinch import _ahttp, _auth, _http, waits
 
     _auth.clear_token_cache()
     slept: list[float] = []
     monkeypatch.setattr(_http, "_sleep", slept.append)
+    monkeypatch.setattr(waits, "_sleep", slept.append)
 
     async def _no_asleep(seconds: float) -> None:
         slept.append(seconds)
 
-    monkeypatch.setattr(_http, "_asleep", _no_asleep)
+    monkeypatch.setattr(_ahttp, "_asleep", _no_asleep)
     yield slept
     _auth.clear_token_cache()
 
@@ -183,6 +184,17 @@ def make_context() -> Any:
     return make
 
 
+def assert_deferral_timeout(actual: Any, wait: Any) -> None:
+    """A deferral's backstop timeout: the wait's timeout plus the grace that lets the trigger's own
+    timeout event (naming the last status) arrive first."""
+    from datetime import timedelta
+
+    from airflow_provider_sinch.waits import DEFERRAL_GRACE
+
+    expected = wait + DEFERRAL_GRACE
+    assert expected - timedelta(seconds=5) <= actual <= expected
+
+
 # --- Triggers ----------------------------------------------------------------------------------
 def drive_trigger(
     trigger: Any, conn: Any, transport: Any, monkeypatch: pytest.MonkeyPatch
@@ -195,7 +207,7 @@ def drive_trigger(
     import asyncio
 
     async def fake_transport() -> Any:
-        return trigger.hook_class.async_transport(conn, trigger.hook_params, mock_transport=transport)
+        return trigger.connection_kind.async_transport(conn, trigger.hook_params, mock_transport=transport)
 
     async def no_sleep(seconds: float) -> None:
         return None

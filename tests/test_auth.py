@@ -13,13 +13,14 @@ import httpx
 import pytest
 
 from airflow_provider_sinch import _auth
+from airflow_provider_sinch._ahttp import AsyncTransport
 from airflow_provider_sinch._auth import (
     EXPIRY_MARGIN,
     BasicKeyAuth,
     CampaignSecretKeyAuth,
     OAuth2ClientCredentials,
 )
-from airflow_provider_sinch._http import AsyncTransport, Endpoint, HttpSettings, SyncTransport
+from airflow_provider_sinch._http import Endpoint, HttpSettings, SyncTransport
 from airflow_provider_sinch.exceptions import SinchAuthError
 from airflow_provider_sinch.hooks.campaign import SinchCampaignHook
 from tests.conftest import (

@@ -15,12 +15,12 @@ import requests
 import urllib3.exceptions
 
 from airflow_provider_sinch import __version__
+from airflow_provider_sinch._ahttp import classify_httpx_error
 from airflow_provider_sinch._http import (
     USER_AGENT,
     Endpoint,
     Failure,
     HttpSettings,
-    classify_httpx_error,
     classify_requests_error,
     error_from_response,
     iter_pages,

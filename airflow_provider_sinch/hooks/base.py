@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from airflow.sdk import BaseHook
 
-from airflow_provider_sinch._http import AsyncTransport, Endpoint, HttpSettings, SyncTransport
+from airflow_provider_sinch._http import HttpSettings, SyncTransport
+from airflow_provider_sinch.connections import ConnectionKind, connection_extra
 
 if TYPE_CHECKING:
     import httpx
     import requests
     from airflow.sdk import Connection
 
+    from airflow_provider_sinch._ahttp import AsyncTransport
     from airflow_provider_sinch._auth import SinchAuth
+    from airflow_provider_sinch.apis._core import Call, Endpoint, Operation
 
+T = TypeVar("T")
 
-def connection_extra(conn: Connection) -> dict[str, Any]:
-    """The connection's extra as a dict, accepting the ``extra__<type>__<field>`` legacy prefix."""
-    raw = conn.extra_dejson if hasattr(conn, "extra_dejson") else json.loads(conn.extra or "{}")
-    extra: dict[str, Any] = {}
-    prefix = f"extra__{conn.conn_type}__"
-    for key, value in (raw or {}).items():
-        extra[key[len(prefix) :] if key.startswith(prefix) else key] = value
-    return extra
+__all__ = ["SinchBaseHook", "connection_extra"]
 
 
 def _connection_type_info(conn_type: str) -> dict[str, Any]:
@@ -70,8 +65,10 @@ def _connection_form_widgets(cls: type[SinchBaseHook]) -> dict[str, Any]:
 class SinchBaseHook(BaseHook):
     """Base hook: one :class:`SyncTransport` (one ``requests.Session``) for the hook's life.
 
-    Subclasses say how a connection becomes an auth strategy and a base URL, and describe each
-    endpoint as an :class:`Endpoint`; their public methods are thin wrappers over :meth:`_call`.
+    Subclasses name their API's :class:`~airflow_provider_sinch.connections.ConnectionKind` (how a
+    connection becomes a client) and are thin facades over the API layer
+    (:mod:`airflow_provider_sinch.apis`): one public method per endpoint over :meth:`_call` /
+    :meth:`_send`, and multi-call checks run with :meth:`_run`.
 
     :param sinch_conn_id: the Airflow connection id.
     :param timeout, connect_timeout, max_retries, retry_backoff, retry_backoff_max, retry_after_max:
@@ -83,6 +80,7 @@ class SinchBaseHook(BaseHook):
     conn_type: ClassVar[str]
     hook_name: ClassVar[str]
     default_host: ClassVar[str]
+    connection_kind: ClassVar[ConnectionKind]
 
     def __init__(self, sinch_conn_id: str | None = None, **hook_params: Any) -> None:
         super().__init__()
@@ -90,28 +88,22 @@ class SinchBaseHook(BaseHook):
         HttpSettings.resolve({}, hook_params)  # fail fast on an unknown option, before any I/O
         self.hook_params = dict(hook_params)
 
-    # --- connection -> transport (shared by sync and async paths) ---------------------------
+    # --- connection -> transport (the rules live in ``connections``, shared with the triggers) ---
     @classmethod
     def base_url_from(cls, conn: Connection) -> str:
-        host = (conn.host or "").strip() or cls.default_host
-        if "://" not in host:
-            host = f"https://{host}"
-        if conn.port and host.count(":") < 2:
-            host = f"{host.rstrip('/')}:{conn.port}"
-        return host.rstrip("/")
+        return cls.connection_kind.base_url(conn)
 
     @classmethod
     def auth_from(cls, conn: Connection, base_url: str) -> SinchAuth:
-        raise NotImplementedError
+        return cls.connection_kind.auth(conn, base_url)
 
     @classmethod
     def account_key_from(cls, conn: Connection, base_url: str) -> str:
-        digest = hashlib.sha256(f"{conn.login or ''}|{conn.password or ''}".encode()).hexdigest()[:16]
-        return f"{cls.conn_type}|{base_url}|{digest}"
+        return cls.connection_kind.account_key(conn, base_url)
 
     @classmethod
     def settings_from(cls, conn: Connection, hook_params: Mapping[str, Any]) -> HttpSettings:
-        return HttpSettings.resolve(connection_extra(conn), hook_params)
+        return cls.connection_kind.settings(conn, hook_params)
 
     @classmethod
     def async_transport(
@@ -122,14 +114,7 @@ class SinchBaseHook(BaseHook):
         mock_transport: httpx.AsyncBaseTransport | None = None,
     ) -> AsyncTransport:
         """An async client for triggers, built from the same connection rules as the sync hook."""
-        base_url = cls.base_url_from(conn)
-        return AsyncTransport(
-            base_url,
-            auth=cls.auth_from(conn, base_url),
-            settings=cls.settings_from(conn, hook_params or {}),
-            account_key=cls.account_key_from(conn, base_url),
-            mock_transport=mock_transport,
-        )
+        return cls.connection_kind.async_transport(conn, hook_params, mock_transport=mock_transport)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -173,6 +158,14 @@ class SinchBaseHook(BaseHook):
     def _call(self, endpoint: Endpoint, **kwargs: Any) -> Any:
         """The hook's one request path: parsed JSON of ``endpoint``, typed errors otherwise."""
         return self.transport.call(endpoint, **kwargs)
+
+    def _send(self, call: Call) -> Any:
+        """Send one API-layer call: its parsed JSON."""
+        return self.transport.send(call)
+
+    def _run(self, operation: Operation[T]) -> T:
+        """Run one API-layer operation (several calls, written once for hooks and triggers)."""
+        return self.transport.run(operation)
 
     def _request(self, endpoint: Endpoint, **kwargs: Any) -> requests.Response:
         """Like :meth:`_call` but returns the raw response (downloads)."""

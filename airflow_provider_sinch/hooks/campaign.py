@@ -1,123 +1,75 @@
 """Hook for Sinch's Campaign API (rich SMS campaigns), ``../shared/api/campaign-api.txt``.
 
-Every endpoint of the document is described once below as an :class:`Endpoint`; the public
-methods are thin typed wrappers. The async trigger reuses the same descriptions.
+A thin typed facade over :mod:`airflow_provider_sinch.apis.campaign`, where each endpoint is
+described once (and re-exported here); the async trigger runs the same descriptions.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
+from airflow_provider_sinch import connections
 from airflow_provider_sinch._auth import CampaignSecretKeyAuth
 from airflow_provider_sinch._files import MAX_CONTACTS_PER_REQUEST, json_array_chunks
-from airflow_provider_sinch._http import Endpoint
+from airflow_provider_sinch.apis import campaign as api
+from airflow_provider_sinch.apis.campaign import (
+    API_DATETIME,
+    CREATE_CAMPAIGN,
+    CREATE_REDIRECT,
+    DEFAULT_HOST,
+    DEFAULT_LOGIN_URL,
+    DEFAULT_SHORT_LINK_BASE,
+    EVENT_TYPES,
+    FIELD_NAME_PATTERN,
+    GENERATE_LANDING_PAGES,
+    GET_CAMPAIGN,
+    GET_LOG,
+    GET_RECIPIENT_DATA,
+    GET_RECIPIENTS,
+    GET_STATS,
+    LIST_CAMPAIGNS,
+    SEND_DATE_FORMAT,
+    SEND_SMS,
+    TOKEN,
+    CampaignInfo,
+    CreatedCampaign,
+    evaluate_campaign,
+    send_date_fields,
+    to_api_datetime,
+)
 from airflow_provider_sinch.exceptions import SinchValidationError
 from airflow_provider_sinch.hooks.base import SinchBaseHook
-from airflow_provider_sinch.statuses import (
-    CampaignStatus,
-    PollResult,
-    classify,
-)
+from airflow_provider_sinch.statuses import CampaignStatus, PollResult
 
-if TYPE_CHECKING:
-    from airflow.sdk import Connection
-
-    from airflow_provider_sinch._auth import SinchAuth
-
-
-# --- Endpoints, each described once -----------------------------------------------------------
-# The document's raw HTTP example says ``POST /api/token`` but its URL is ``/v1/token``; we follow the URL.
-TOKEN = Endpoint("POST", "/v1/token", idempotent=True)
-CREATE_CAMPAIGN = Endpoint("POST", "/v1/campaign/create")
-SEND_SMS = Endpoint("POST", "/v1/campaign/sendsms")
-GENERATE_LANDING_PAGES = Endpoint("POST", "/v1/campaign/generate-landingpages")
-CREATE_REDIRECT = Endpoint("POST", "/v1/campaign/create-redirect")
-LIST_CAMPAIGNS = Endpoint("GET", "/v1/campaigns", unwrap="campaigns")
-GET_CAMPAIGN = Endpoint("GET", "/v1/campaigns/{campaign_id}", unwrap="campaign")
-GET_STATS = Endpoint("GET", "/v1/campaign/stats")
-GET_LOG = Endpoint("GET", "/v1/campaign/log", unwrap="log")
-GET_RECIPIENTS = Endpoint("GET", "/v1/campaign/contacts", unwrap="contacts")
-GET_RECIPIENT_DATA = Endpoint("GET", "/v1/campaign/contacts/{contact_id}", unwrap="fields")
-
-DEFAULT_HOST = "https://api.us.campaign.sinch.com"
-DEFAULT_LOGIN_URL = "https://us.campaign.sinch.com/api/login"
-#: Short links are ``https://rsms.us/<code>`` (the create answer's ``url`` for the campaign ``code``).
-DEFAULT_SHORT_LINK_BASE = "https://rsms.us"
-
-EVENT_TYPES = ("SUBMIT", "DELIVER", "RESPONSE", "VISIT", "OG_PREVIEW", "TRACKER", "FORM")
-API_DATETIME = "%Y-%m-%d %H:%M:%S"
-SEND_DATE_FORMAT = "%Y-%m-%d %H:%M"
-_FIELD_NAME = re.compile(r"^[A-Za-z0-9_\- ]+$")
-
-
-class CreatedCampaign(TypedDict, total=False):
-    """The ``campaign`` object of the create answer."""
-
-    uuid: str
-    url: str
-    contact_count: int
-    duplicated_contacts: list[str]
-    wrong_contacts: list[str]
-    tag: str | None
-
-
-class CampaignInfo(TypedDict, total=False):
-    """``GET /v1/campaigns/{id}`` (and one item of the list)."""
-
-    id: str
-    code: str
-    name: str
-    sender: str
-    message: str
-    send_date: str | None
-    status: str
-    contact_count: int
-    is_test: bool
-    tag: str | None
-    connect_tag: str | None
-    conversation: dict[str, Any] | None
-    format: str
-    validation_errors: dict[str, list[str]]
-
-
-def to_api_datetime(value: datetime | str, *, fmt: str = API_DATETIME) -> str:
-    """``yyyy-mm-dd HH:MM:SS`` in UTC; naive datetimes are taken as UTC, strings pass through."""
-    if isinstance(value, str):
-        return value
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return value.strftime(fmt)
-
-
-def _tz_name(value: datetime) -> str | None:
-    tz = value.tzinfo
-    name = getattr(tz, "key", None) or getattr(tz, "name", None)  # zoneinfo / pendulum
-    if (isinstance(name, str) and "/" in name) or name in ("UTC", "Etc/UTC"):
-        return str(name)
-    return None
-
-
-def send_date_fields(send_date: datetime | str, tz: str | None) -> dict[str, str]:
-    """``send_date`` (``yyyy-mm-dd HH:MM``) and a matching ``timezone`` for the create call."""
-    if isinstance(send_date, str):
-        return {"send_date": send_date, **({"timezone": tz} if tz else {})}
-    if send_date.tzinfo is None:
-        return {"send_date": send_date.strftime(SEND_DATE_FORMAT), "timezone": tz or "UTC"}
-    if tz:
-        from zoneinfo import ZoneInfo
-
-        local = send_date.astimezone(ZoneInfo(tz))
-        return {"send_date": local.strftime(SEND_DATE_FORMAT), "timezone": tz}
-    name = _tz_name(send_date)
-    if name:
-        return {"send_date": send_date.strftime(SEND_DATE_FORMAT), "timezone": name}
-    # A fixed offset has no IANA name: send the same instant in UTC.
-    return {"send_date": send_date.astimezone(timezone.utc).strftime(SEND_DATE_FORMAT), "timezone": "UTC"}
+__all__ = [
+    "API_DATETIME",
+    "CREATE_CAMPAIGN",
+    "CREATE_REDIRECT",
+    "DEFAULT_HOST",
+    "DEFAULT_LOGIN_URL",
+    "DEFAULT_SHORT_LINK_BASE",
+    "EVENT_TYPES",
+    "GENERATE_LANDING_PAGES",
+    "GET_CAMPAIGN",
+    "GET_LOG",
+    "GET_RECIPIENTS",
+    "GET_RECIPIENT_DATA",
+    "GET_STATS",
+    "LIST_CAMPAIGNS",
+    "SEND_DATE_FORMAT",
+    "SEND_SMS",
+    "TOKEN",
+    "CampaignInfo",
+    "CreatedCampaign",
+    "SinchCampaignHook",
+    "evaluate_campaign",
+    "send_date_fields",
+    "to_api_datetime",
+]
 
 
 def _check_batch(contacts: Sequence[Sequence[Any]], argument: str = "contacts") -> list[list[Any]]:
@@ -143,32 +95,6 @@ def _require(**values: Any) -> None:
         raise SinchValidationError(missing)
 
 
-def evaluate_campaign(campaign: CampaignInfo, campaign_id: str, target_statuses: Iterable[str]) -> PollResult:
-    """Decide a wait on a campaign from its info.
-
-    A draft with non-empty ``validation_errors`` will never be sent: that is a failure, quoting
-    them. Any other status not in ``target_statuses`` is pending (unknown ones are logged).
-    """
-    campaign = campaign or {}
-    status = campaign.get("status")
-    resource = f"Campaign {campaign_id}"
-    targets = tuple(target_statuses)
-    outcome = classify(status, success=targets, failure=(), known=CampaignStatus, resource=resource)
-    if outcome == "pending" and status == CampaignStatus.DRAFT.value:
-        problems = {k: v for k, v in (campaign.get("validation_errors") or {}).items() if v}
-        if problems:
-            reason = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in problems.items())
-            return PollResult("failure", status, f"draft with validation errors: {reason}", resource)
-    summary = {k: campaign.get(k) for k in ("id", "status", "send_date", "contact_count", "tag", "name")}
-    return PollResult(
-        outcome,
-        status,
-        f"{resource} is {status!r}" + ("" if outcome == "success" else f", waiting for {list(targets)}"),
-        resource,
-        xcom=summary,
-    )
-
-
 class SinchCampaignHook(SinchBaseHook):
     """Sinch Campaign API: duplicate templates, send SMS, read stats, logs and recipients.
 
@@ -183,17 +109,14 @@ class SinchCampaignHook(SinchBaseHook):
     default_conn_name: ClassVar[str] = "sinch_campaign_default"
     hook_name: ClassVar[str] = "Sinch Campaign API"
     default_host: ClassVar[str] = DEFAULT_HOST
-
-    @classmethod
-    def auth_from(cls, conn: Connection, base_url: str) -> SinchAuth:
-        return CampaignSecretKeyAuth(conn.password or "", token_url=f"{base_url}{TOKEN.path}")
+    connection_kind = connections.CAMPAIGN
 
     # --- Authentication -----------------------------------------------------------------------
     def get_token(self) -> str:
         """An access token (cached until shortly before its 2-hour expiry). Masked in logs."""
         auth = self.transport.auth
         assert isinstance(auth, CampaignSecretKeyAuth)
-        return auth.token()
+        return auth.token(self.transport.run)
 
     def get_user_login_url(self) -> str:
         """The user-login link (``GET /api/login?access_token=...``) that opens a browser session.
@@ -240,7 +163,7 @@ class SinchCampaignHook(SinchBaseHook):
                 ]
             )
         if field_names is not None:
-            bad = [f for f in field_names if not _FIELD_NAME.match(str(f))]
+            bad = [f for f in field_names if not FIELD_NAME_PATTERN.match(str(f))]
             if bad:
                 raise SinchValidationError(
                     [("field_names", f"{bad} may only hold letters, digits, underscores, dashes and spaces")]
@@ -332,7 +255,12 @@ class SinchCampaignHook(SinchBaseHook):
     def get_campaign(self, campaign_id: str) -> CampaignInfo:
         """Campaign info (``GET /v1/campaigns/{id}``): status, send date, validation errors..."""
         _require(campaign_id=campaign_id)
-        return self._call(GET_CAMPAIGN, path_params={"campaign_id": campaign_id})
+        return self._send(api.get_campaign(campaign_id))
+
+    def check_campaign(self, campaign_id: str, target_statuses: Iterable[str] = ("sent",)) -> PollResult:
+        """One status check (:func:`~airflow_provider_sinch.apis.campaign.check_campaign`)."""
+        _require(campaign_id=campaign_id)
+        return self._run(api.check_campaign(campaign_id, target_statuses))
 
     def get_campaign_stats(
         self,

@@ -1,9 +1,8 @@
 """Hook for Sinch's US Short Code Campaigns API, ``../shared/api/us-short-code-api.openapi.yaml``.
 
-Every operation of the document is described once below as an :class:`Endpoint`; the public
-methods are thin typed wrappers named after the operationIds. The async triggers reuse the same
-descriptions, and :func:`evaluate_short_code_campaign` / :func:`evaluate_carrier_orders` decide
-a wait for both the sync sensors and the triggers.
+A thin typed facade over :mod:`airflow_provider_sinch.apis.short_code`, where every operation of
+the document is described once (and re-exported here): one public method per operationId. The
+async triggers run the same descriptions and checks.
 """
 
 from __future__ import annotations
@@ -11,15 +10,43 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
+from datetime import datetime
+from typing import Any, ClassVar
 
-from airflow_provider_sinch._auth import OAuth2ClientCredentials
+from airflow_provider_sinch import connections
 from airflow_provider_sinch._files import CHUNK_SIZE, MultipartFileBody, as_location, open_output
-from airflow_provider_sinch._http import Endpoint, iter_pages
+from airflow_provider_sinch._http import iter_pages
 from airflow_provider_sinch._time import parse_timestamp
+from airflow_provider_sinch.apis import short_code as api
+from airflow_provider_sinch.apis.short_code import (
+    ADD_CAMPAIGN_NOTE,
+    ADD_CARRIER_ORDER_NOTE,
+    CANCEL_CAMPAIGN,
+    CREATE_CAMPAIGN,
+    DEFAULT_DASHBOARD_URL,
+    DEFAULT_HOST,
+    DOWNLOAD_CAMPAIGN_ATTACHMENT,
+    GET_CALLBACK_CONFIGURATION,
+    GET_CAMPAIGN,
+    GET_CARRIERS,
+    LIST_CAMPAIGNS,
+    NOTES_QUOTED,
+    SUBMIT_CAMPAIGN,
+    UPDATE_CALLBACK_CONFIGURATION,
+    UPDATE_CAMPAIGN,
+    UPLOAD_CAMPAIGN_ATTACHMENT,
+    CallbackConfiguration,
+    CampaignAttachment,
+    Carrier,
+    CarrierOrder,
+    Note,
+    ShortCodeCampaign,
+    evaluate_carrier_orders,
+    evaluate_short_code_campaign,
+    latest_notes,
+)
 from airflow_provider_sinch.exceptions import SinchValidationError
-from airflow_provider_sinch.hooks.base import SinchBaseHook, connection_extra
+from airflow_provider_sinch.hooks.base import SinchBaseHook
 from airflow_provider_sinch.short_code_validation import (
     ORDER_BY_FIELDS,
     ORDER_DIRECTIONS,
@@ -32,239 +59,45 @@ from airflow_provider_sinch.statuses import (
     CARRIER_ORDER_FAILURE,
     SHORT_CODE_FAILURE,
     SHORT_CODE_SUCCESS,
-    CarrierOrderStatus,
     PollResult,
     ShortCodeCampaignStatus,
-    classify,
     validate_statuses,
 )
 
-if TYPE_CHECKING:
-    from enum import Enum
-
-    from airflow.sdk import Connection
-
-    from airflow_provider_sinch._auth import SinchAuth
-
+__all__ = [
+    "ADD_CAMPAIGN_NOTE",
+    "ADD_CARRIER_ORDER_NOTE",
+    "CANCEL_CAMPAIGN",
+    "CREATE_CAMPAIGN",
+    "DEFAULT_DASHBOARD_URL",
+    "DEFAULT_HOST",
+    "DOWNLOAD_CAMPAIGN_ATTACHMENT",
+    "GET_CALLBACK_CONFIGURATION",
+    "GET_CAMPAIGN",
+    "GET_CARRIERS",
+    "LIST_CAMPAIGNS",
+    "NOTES_QUOTED",
+    "SUBMIT_CAMPAIGN",
+    "UPDATE_CALLBACK_CONFIGURATION",
+    "UPDATE_CAMPAIGN",
+    "UPLOAD_CAMPAIGN_ATTACHMENT",
+    "CallbackConfiguration",
+    "CampaignAttachment",
+    "Carrier",
+    "CarrierOrder",
+    "Note",
+    "ShortCodeCampaign",
+    "SinchShortCodeHook",
+    "evaluate_carrier_orders",
+    "evaluate_short_code_campaign",
+    "latest_notes",
+]
 
 log = logging.getLogger(__name__)
 
-# --- Endpoints, each described once -----------------------------------------------------------
-_CAMPAIGNS = "/v1/projects/{project_id}/campaigns"
-_CAMPAIGN = _CAMPAIGNS + "/{campaign_id}"
-
-CREATE_CAMPAIGN = Endpoint("POST", _CAMPAIGNS)
-LIST_CAMPAIGNS = Endpoint("GET", _CAMPAIGNS)
-GET_CAMPAIGN = Endpoint("GET", _CAMPAIGN)
-UPDATE_CAMPAIGN = Endpoint("PUT", _CAMPAIGN)
-# Submit, cancel, notes and uploads are not repeated by the transport after a timeout or a 5xx:
-# the operators look at the campaign first (a second submit or cancel answers 400, a second
-# note or upload is a duplicate).
-SUBMIT_CAMPAIGN = Endpoint("POST", _CAMPAIGN + "/submit")
-CANCEL_CAMPAIGN = Endpoint("POST", _CAMPAIGN + "/cancel")
-ADD_CAMPAIGN_NOTE = Endpoint("POST", _CAMPAIGN + "/notes")
-# The document's path says ``carrier`` (singular); we follow it literally.
-ADD_CARRIER_ORDER_NOTE = Endpoint("POST", _CAMPAIGN + "/carrier/{carrier_order_id}/notes")
-GET_CARRIERS = Endpoint("GET", _CAMPAIGNS + "/carriers", unwrap="carriers")
-UPLOAD_CAMPAIGN_ATTACHMENT = Endpoint("POST", _CAMPAIGN + "/attachments")
-DOWNLOAD_CAMPAIGN_ATTACHMENT = Endpoint("GET", _CAMPAIGN + "/attachments/{attachment_id}")
-GET_CALLBACK_CONFIGURATION = Endpoint("GET", _CAMPAIGNS + "/callback-configuration")
-UPDATE_CALLBACK_CONFIGURATION = Endpoint("PUT", _CAMPAIGNS + "/callback-configuration")
-
-DEFAULT_HOST = "https://usshortcode.api.sinch.com"
-#: Where the operators' extra link points; the connection extra ``dashboard_url`` overrides it.
-#: ``{project_id}`` and ``{campaign_id}`` are filled in.
-DEFAULT_DASHBOARD_URL = "https://dashboard.sinch.com/sms/us-short-codes/campaigns/{campaign_id}"
-
-#: How many of the latest notes a failure quotes.
-NOTES_QUOTED = 3
-
-
-class Note(TypedDict, total=False):
-    author: str
-    text: str
-    createdAt: str
-
-
-class CarrierOrder(TypedDict, total=False):
-    carrierOrderId: str
-    carrierId: str
-    carrierName: str
-    status: str
-    notes: list[Note]
-    logs: list[dict[str, Any]]
-    createdAt: str
-    updatedAt: str
-
-
-class CampaignAttachment(TypedDict, total=False):
-    attachmentId: str
-    name: str
-    description: str
-
-
-class ShortCodeCampaign(TypedDict, total=False):
-    """The document's ``Campaign`` (``BasicCampaign`` in lists holds a subset)."""
-
-    id: str
-    name: str
-    description: str
-    trafficCharge: str
-    status: str
-    scRequested: bool
-    brandId: str
-    shortCodes: str
-    customerCare: dict[str, Any]
-    contentDefinitions: list[dict[str, Any]]
-    termsAndConditions: dict[str, Any]
-    privacyPolicy: dict[str, Any]
-    complianceEmails: list[str]
-    contactEmails: list[str]
-    callbackUrl: str
-    isMigrated: bool
-    carrierOrders: list[CarrierOrder]
-    campaignAttachments: list[CampaignAttachment]
-    campaignLogs: list[dict[str, Any]]
-    notes: list[Note]
-    createdAt: str
-    updatedAt: str
-
-
-class Carrier(TypedDict, total=False):
-    id: str
-    name: str
-
-
-class CallbackConfiguration(TypedDict, total=False):
-    hmacSecret: str
-    projectId: str
-
-
-# --- Deciding a wait (shared by the sensors and the triggers) -----------------------------------
-def _values(statuses: Iterable[str | Enum]) -> tuple[str, ...]:
-    return tuple(str(getattr(s, "value", s)) for s in statuses)
-
-
-def latest_notes(notes: Any, count: int = NOTES_QUOTED) -> str:
-    """The latest ``count`` notes as one readable string (newest last), or ``""``."""
-    items = [n for n in (notes or []) if isinstance(n, Mapping) and n.get("text")]
-    items.sort(key=lambda n: parse_timestamp(n.get("createdAt")) or datetime.min.replace(tzinfo=timezone.utc))
-    return " | ".join(
-        f"{n.get('author') or 'NOTE'}"
-        + (f" at {n['createdAt']}" if n.get("createdAt") else "")
-        + f": {n['text']}"
-        for n in items[-count:]
-    )
-
-
-def _order_summary(order: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: order.get(k) for k in ("carrierOrderId", "carrierId", "carrierName", "status")}
-
-
-def evaluate_short_code_campaign(
-    campaign: Mapping[str, Any],
-    campaign_id: str,
-    target_statuses: Iterable[str | Enum] = SHORT_CODE_SUCCESS,
-    failure_statuses: Iterable[str | Enum] = SHORT_CODE_FAILURE,
-) -> PollResult:
-    """Decide a wait on a campaign's status.
-
-    A failure quotes the status and the campaign's latest notes, where Sinch's agents say what
-    they need. An unknown status is pending (and logged), never an error.
-    """
-    status = campaign.get("status")
-    resource = f"Short code campaign {campaign_id}"
-    targets, failures = _values(target_statuses), _values(failure_statuses)
-    outcome = classify(
-        status, success=targets, failure=failures, known=ShortCodeCampaignStatus, resource=resource
-    )
-    xcom = {
-        "id": campaign.get("id", campaign_id),
-        "name": campaign.get("name"),
-        "status": status,
-        "shortCodes": campaign.get("shortCodes"),
-        "carrierOrders": [
-            _order_summary(o) for o in campaign.get("carrierOrders") or [] if isinstance(o, Mapping)
-        ],
-    }
-    if outcome == "failure":
-        notes = latest_notes(campaign.get("notes"))
-        message = f"{resource} is {status!r}" + (
-            f"; latest notes: {notes}" if notes else "; Sinch left no note"
-        )
-        return PollResult("failure", status, message, resource, xcom=xcom)
-    if outcome == "success":
-        return PollResult("success", status, f"{resource} is {status!r}", resource, xcom=xcom)
-    hint = " (not submitted yet?)" if status == ShortCodeCampaignStatus.DRAFT.value else ""
-    return PollResult(
-        "pending", status, f"{resource} is {status!r}{hint}, waiting for {list(targets)}", resource, xcom=xcom
-    )
-
-
-def _carrier_label(order: Mapping[str, Any]) -> str:
-    name, carrier_id = order.get("carrierName"), order.get("carrierId")
-    label = f"{name} (carrier {carrier_id})" if name else f"carrier {carrier_id}"
-    return label + (f", order {order['carrierOrderId']}" if order.get("carrierOrderId") else "")
-
-
-def evaluate_carrier_orders(
-    campaign: Mapping[str, Any],
-    campaign_id: str,
-    target_statuses: Iterable[str | Enum] = (CarrierOrderStatus.CERTIFIED,),
-    failure_statuses: Iterable[str | Enum] = CARRIER_ORDER_FAILURE,
-    carrier_ids: Iterable[str] | None = None,
-) -> PollResult:
-    """Decide a wait on a campaign's carrier orders: every order (or each of ``carrier_ids``)
-    in a target status is success; any in a failure status is a failure naming the carrier and
-    quoting its notes. A cancelled or deprovisioned campaign will never certify: failure too.
-    """
-    resource = f"Short code campaign {campaign_id} carrier orders"
-    targets, failures = _values(target_statuses), _values(failure_statuses)
-    wanted = [str(c) for c in carrier_ids] if carrier_ids else None
-    orders = [o for o in campaign.get("carrierOrders") or [] if isinstance(o, Mapping)]
-    if wanted is not None:
-        orders = [o for o in orders if str(o.get("carrierId")) in wanted]
-    xcom = {"id": campaign.get("id", campaign_id), "carrierOrders": [_order_summary(o) for o in orders]}
-    campaign_status = campaign.get("status")
-    if campaign_status in (
-        ShortCodeCampaignStatus.CANCELLED.value,
-        ShortCodeCampaignStatus.DEPROVISIONED.value,
-    ):
-        notes = latest_notes(campaign.get("notes"))
-        message = f"the campaign itself is {campaign_status!r}" + (
-            f"; latest notes: {notes}" if notes else ""
-        )
-        return PollResult("failure", campaign_status, message, resource, xcom=xcom)
-    failed = []
-    for order in orders:
-        label = _carrier_label(order)
-        status = order.get("status")
-        if (
-            classify(status, success=targets, failure=failures, known=CarrierOrderStatus, resource=label)
-            == "failure"
-        ):
-            notes = latest_notes(order.get("notes"))
-            failed.append((status, f"{label} is {status!r}" + (f" ({notes})" if notes else "")))
-    if failed:
-        return PollResult("failure", failed[0][0], "; ".join(text for _, text in failed), resource, xcom=xcom)
-    missing = sorted(set(wanted) - {str(o.get("carrierId")) for o in orders}) if wanted is not None else []
-    waiting = [o for o in orders if o.get("status") not in targets]
-    if orders and not missing and not waiting:
-        return PollResult(
-            "success",
-            orders[0].get("status"),
-            f"{resource}: all {len(orders)} in {list(targets)}",
-            resource,
-            xcom=xcom,
-        )
-    parts = [f"{_carrier_label(o)} is {o.get('status')!r}" for o in waiting]
-    if missing:
-        parts.append(f"no carrier order yet for carriers {missing}")
-    if not orders and not missing:
-        parts.append(f"no carrier orders yet (campaign is {campaign_status!r})")
-    return PollResult(
-        "pending", None, f"{resource}: waiting for {list(targets)}: " + "; ".join(parts), resource, xcom=xcom
-    )
+_DEFAULT_TARGETS = tuple(sorted(status.value for status in SHORT_CODE_SUCCESS))
+_DEFAULT_FAILURES = tuple(sorted(status.value for status in SHORT_CODE_FAILURE))
+_DEFAULT_ORDER_FAILURES = tuple(sorted(status.value for status in CARRIER_ORDER_FAILURE))
 
 
 # --- The hook ------------------------------------------------------------------------------------
@@ -285,17 +118,13 @@ class SinchShortCodeHook(SinchBaseHook):
     default_conn_name: ClassVar[str] = "sinch_short_code_default"
     hook_name: ClassVar[str] = "Sinch US Short Code Campaigns"
     default_host: ClassVar[str] = DEFAULT_HOST
+    connection_kind = connections.SHORT_CODE
 
     def __init__(
         self, sinch_conn_id: str | None = None, *, project_id: str | None = None, **hook_params: Any
     ):
         super().__init__(sinch_conn_id, **hook_params)
         self._project_id = project_id
-
-    @classmethod
-    def auth_from(cls, conn: Connection, base_url: str) -> SinchAuth:
-        token_url = connection_extra(conn).get("token_url") or OAuth2ClientCredentials.DEFAULT_TOKEN_URL
-        return OAuth2ClientCredentials(conn.login or "", conn.password or "", token_url)
 
     @property
     def project_id(self) -> str:
@@ -416,8 +245,41 @@ class SinchShortCodeHook(SinchBaseHook):
     def get_campaign(self, campaign_id: str, *, project_id: str | None = None) -> ShortCodeCampaign:
         """The campaign with its carrier orders, attachments, logs and notes (``getCampaign``)."""
         require_fields(campaign_id=campaign_id)
-        return self._call(
-            GET_CAMPAIGN, path_params={"project_id": self._project(project_id), "campaign_id": campaign_id}
+        return self._send(api.get_campaign(self._project(project_id), campaign_id))
+
+    def check_campaign_status(
+        self,
+        campaign_id: str,
+        target_statuses: Iterable[str] = _DEFAULT_TARGETS,
+        failure_statuses: Iterable[str] = _DEFAULT_FAILURES,
+        *,
+        project_id: str | None = None,
+    ) -> PollResult:
+        """One check of the campaign's status
+        (:func:`~airflow_provider_sinch.apis.short_code.check_campaign_status`)."""
+        require_fields(campaign_id=campaign_id)
+        return self._run(
+            api.check_campaign_status(
+                self._project(project_id), campaign_id, target_statuses, failure_statuses
+            )
+        )
+
+    def check_carrier_orders(
+        self,
+        campaign_id: str,
+        target_statuses: Iterable[str] = ("CERTIFIED",),
+        failure_statuses: Iterable[str] = _DEFAULT_ORDER_FAILURES,
+        carrier_ids: Iterable[str] | None = None,
+        *,
+        project_id: str | None = None,
+    ) -> PollResult:
+        """One check of the campaign's carrier orders
+        (:func:`~airflow_provider_sinch.apis.short_code.check_carrier_orders`)."""
+        require_fields(campaign_id=campaign_id)
+        return self._run(
+            api.check_carrier_orders(
+                self._project(project_id), campaign_id, target_statuses, failure_statuses, carrier_ids
+            )
         )
 
     def submit_campaign(self, campaign_id: str, *, project_id: str | None = None) -> ShortCodeCampaign:
@@ -570,7 +432,7 @@ class SinchShortCodeHook(SinchBaseHook):
 
         Lists by creation date, newest first, and stops at the first older campaign.
         """
-        excluded = set(_values(exclude_statuses))
+        excluded = {str(getattr(s, "value", s)) for s in exclude_statuses}
         found: list[ShortCodeCampaign] = []
         for campaign in self.list_campaigns(order_by="createDate,desc", project_id=project_id):
             created = parse_timestamp(campaign.get("createdAt"))

@@ -29,15 +29,9 @@ from airflow_provider_sinch._files import (
     open_output,
 )
 from airflow_provider_sinch._time import parse_timestamp
-from airflow_provider_sinch.exceptions import (
-    SinchError,
-    SinchServerError,
-    SinchTransportError,
-    SinchValidationError,
-    outcome_unknown,
-)
+from airflow_provider_sinch.exceptions import SinchValidationError
 from airflow_provider_sinch.links import SinchCampaignLink
-from airflow_provider_sinch.operators.base import try_number
+from airflow_provider_sinch.operators.base import NotVisibleYet, at_most_once, try_number
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -196,22 +190,9 @@ class SinchCreateCampaignOperator(_CampaignOperator):
         tag = self.tag or idempotency_tag(context)
         run_start = getattr(context.get("dag_run"), "start_date", None)
 
-        def find() -> CreatedCampaign | None:
-            found = self._find_existing(tag, send_date, run_start)
-            if found:
-                self.log.warning(
-                    "Campaign %s (tag %r) was made by an earlier try; returning it, not creating another.",
-                    found["uuid"],
-                    tag,
-                )
-            return found
-
-        created = find() if try_number(context) > 1 else None
-        attempt = 0
-        while created is None:
-            attempt += 1
-            try:
-                answer = self.hook.create_campaign(
+        def create() -> CreatedCampaign:
+            return self._report(
+                self.hook.create_campaign(
                     self.template_campaign_id,
                     self.name,
                     contacts,
@@ -223,13 +204,18 @@ class SinchCreateCampaignOperator(_CampaignOperator):
                     external_channel=self.external_channel,
                     field_names=field_names,
                 )
-            except (SinchServerError, SinchTransportError) as exc:
-                if not outcome_unknown(exc) or attempt >= UNCLEAR_ANSWER_ATTEMPTS:
-                    raise
-                self.log.warning("Create answered unclearly (%s); checking whether Sinch created it.", exc)
-                created = find()
-                continue
-            created = self._report(answer)
+            )
+
+        # The campaign shows in the list as soon as it is made: one not listed was not made.
+        created = at_most_once(
+            act=create,
+            find=lambda: self._find_existing(tag, send_date, run_start),
+            what=f"create campaign {self.name!r} (tag {tag!r})",
+            log=self.log,
+            look_first=try_number(context) > 1,
+            if_not_visible=NotVisibleYet.ACT_AGAIN,
+            attempts=UNCLEAR_ANSWER_ATTEMPTS,
+        )
         ti = context["ti"]
         ti.xcom_push(key="campaign_id", value=created.get("uuid"))
         ti.xcom_push(key="campaign_url", value=created.get("url"))
@@ -254,7 +240,7 @@ class SinchCreateCampaignOperator(_CampaignOperator):
     def _find_existing(
         self, tag: str, send_date: datetime | str, run_start: datetime | None
     ) -> CreatedCampaign | None:
-        from airflow_provider_sinch.hooks.campaign import send_date_fields, to_api_datetime
+        from airflow_provider_sinch.apis.campaign import send_date_fields, to_api_datetime
 
         wanted_date: str | None = None
         if self.send_date:
@@ -368,24 +354,28 @@ class SinchSendSmsOperator(_BatchedContactsOperator):
     def _send(self, batch: list[list[str]]) -> int:
         """Send one batch; after an unclear answer, send only the part Sinch did not get."""
         remaining = batch
-        for attempt in range(1, UNCLEAR_ANSWER_ATTEMPTS + 1):
-            try:
-                self.hook.send_sms(self.campaign_id, remaining, external_channel=self.external_channel)
-                return len(batch)
-            except (SinchServerError, SinchTransportError) as exc:
-                if not outcome_unknown(exc) or attempt == UNCLEAR_ANSWER_ATTEMPTS:
-                    raise
-                reached = self._recipients()
-                remaining = [row for row in remaining if digits(row[0]) not in reached]
-                self.log.warning(
-                    "sendsms answered unclearly (%s); %d of %d recipients still to text.",
-                    exc,
-                    len(remaining),
-                    len(batch),
-                )
-                if not remaining:
-                    return len(batch)
-        raise SinchError("unreachable")  # pragma: no cover
+
+        def send() -> int:
+            self.hook.send_sms(self.campaign_id, remaining, external_channel=self.external_channel)
+            return len(batch)
+
+        def all_reached() -> int | None:
+            nonlocal remaining
+            reached = self._recipients()
+            remaining = [row for row in remaining if digits(row[0]) not in reached]
+            self.log.warning("%d of %d recipients of this batch still to text.", len(remaining), len(batch))
+            return None if remaining else len(batch)
+
+        # Recipients show in the campaign as soon as they are added: one not there was not texted.
+        return at_most_once(
+            act=send,
+            find=all_reached,
+            what=f"sendsms to campaign {self.campaign_id}",
+            log=self.log,
+            look_first=False,
+            if_not_visible=NotVisibleYet.ACT_AGAIN,
+            attempts=UNCLEAR_ANSWER_ATTEMPTS,
+        )
 
 
 class SinchGenerateLandingPagesOperator(_BatchedContactsOperator):

@@ -8,7 +8,6 @@ URL (XCom ``short_code_campaign_url``) before any waiting, for the extra link.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
@@ -19,22 +18,9 @@ from airflow.sdk.configuration import conf
 
 from airflow_provider_sinch._files import RecordWriter, check_file_format, open_output
 from airflow_provider_sinch._time import parse_timestamp
-from airflow_provider_sinch.exceptions import (
-    SinchServerError,
-    SinchTerminalStatusError,
-    SinchTransportError,
-    SinchValidationError,
-    SinchWaitTimeout,
-    outcome_unknown,
-)
+from airflow_provider_sinch.exceptions import SinchTerminalStatusError, SinchValidationError
 from airflow_provider_sinch.links import SinchShortCodeCampaignLink
-from airflow_provider_sinch.operators.base import try_number
-from airflow_provider_sinch.sensors.base import DeferrableWaitMixin, finish
-from airflow_provider_sinch.sensors.short_code import (
-    campaign_status_trigger,
-    check_campaign_status,
-    checked_statuses,
-)
+from airflow_provider_sinch.operators.base import NotVisibleYet, at_most_once, try_number
 from airflow_provider_sinch.short_code_validation import (
     CANCELLABLE_STATUSES,
     EDITABLE_STATUSES,
@@ -45,7 +31,9 @@ from airflow_provider_sinch.short_code_validation import (
 from airflow_provider_sinch.statuses import (
     SHORT_CODE_FAILURE,
     ShortCodeCampaignStatus,
+    checked_statuses,
 )
+from airflow_provider_sinch.waits import SinchWait
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -67,11 +55,6 @@ CLOCK_SKEW = timedelta(minutes=5)
 DEFAULT_FAILURE_STATUSES = tuple(sorted(status.value for status in SHORT_CODE_FAILURE))
 #: Campaigns that do not count as "the one an earlier try made".
 _ABANDONED = (ShortCodeCampaignStatus.CANCELLED.value, ShortCodeCampaignStatus.DEPROVISIONED.value)
-
-
-def _sleep(seconds: float) -> None:
-    """Wait between two checks; module-level so tests replace it and never really wait."""
-    time.sleep(seconds)
 
 
 def _statuses(value: str | Iterable[str]) -> tuple[str, ...]:
@@ -233,20 +216,16 @@ class SinchCreateShortCodeCampaignOperator(_ShortCodeOperator):
             raise SinchValidationError(violations, context="campaign")
         name = str(self.campaign["name"])
         since = _run_start(context)
-        campaign: ShortCodeCampaign | None = None
-        if try_number(context) > 1:
-            campaign = self._earlier(name, since)
-        if campaign is None:
-            started = datetime.now(timezone.utc) - CLOCK_SKEW
-            try:
-                campaign = self.hook.create_campaign(self.campaign)
-            except (SinchServerError, SinchTransportError) as exc:
-                if not outcome_unknown(exc):
-                    raise
-                self.log.warning("Creating the campaign failed (%s); checking whether Sinch made it", exc)
-                campaign = self._earlier(name, since or started)
-                if campaign is None:
-                    raise
+        window = since or datetime.now(timezone.utc) - CLOCK_SKEW
+        campaign = at_most_once(
+            act=lambda: self.hook.create_campaign(self.campaign),
+            find=lambda: self._earlier(name, window),
+            what=f"create short code campaign {name!r}",
+            log=self.log,
+            look_first=try_number(context) > 1,
+            # The list may lag behind a create: fail the try rather than make a second draft.
+            if_not_visible=NotVisibleYet.FAIL_TRY,
+        )
         campaign_id = str(campaign["id"])
         context["ti"].xcom_push(key=ID_XCOM_KEY, value=campaign_id)
         self.push_link(context, campaign_id)
@@ -278,7 +257,7 @@ class SinchUpdateShortCodeCampaignOperator(_ShortCodeOperator):
         return self.hook.update_campaign(self.campaign_id, self.campaign)
 
 
-class SinchSubmitShortCodeCampaignOperator(DeferrableWaitMixin, _ShortCodeOperator):
+class SinchSubmitShortCodeCampaignOperator(SinchWait, _ShortCodeOperator):
     """Submit a campaign for review, and optionally wait for the outcome.
 
     Before sending, the campaign as Sinch holds it is checked against the document's
@@ -321,18 +300,37 @@ class SinchSubmitShortCodeCampaignOperator(DeferrableWaitMixin, _ShortCodeOperat
         super().__init__(**kwargs)
         self.campaign_id = campaign_id
         self.wait_for_completion = wait_for_completion
-        self.target_statuses, self.failure_statuses = checked_statuses(
-            target_statuses, failure_statuses, ShortCodeCampaignStatus
-        )
+        self.target_statuses = target_statuses
+        self.failure_statuses = failure_statuses
         self.poll_interval = float(poll_interval)
         self.timeout = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
         self.deferrable = deferrable
 
+    def _statuses(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The rendered ``target_statuses`` and ``failure_statuses``, checked."""
+        try:
+            return checked_statuses(self.target_statuses, self.failure_statuses, ShortCodeCampaignStatus)
+        except ValueError as exc:
+            raise SinchValidationError([("target_statuses", str(exc))], context=self.task_id) from None
+
     def check(self) -> PollResult:
-        return check_campaign_status(self.hook, self.campaign_id, self.target_statuses, self.failure_statuses)
+        targets, failures = self._statuses()
+        return self.hook.check_campaign_status(self.campaign_id, targets, failures)
 
     def build_trigger(self, end_time: float | None) -> SinchShortCodeCampaignStatusTrigger:
-        return campaign_status_trigger(self, self.poll_interval, end_time)
+        from airflow_provider_sinch.triggers.short_code import SinchShortCodeCampaignStatusTrigger
+
+        targets, failures = self._statuses()
+        return SinchShortCodeCampaignStatusTrigger(
+            campaign_id=self.campaign_id,
+            project_id=self.hook.project_id,
+            target_statuses=targets,
+            failure_statuses=failures,
+            sinch_conn_id=self.sinch_conn_id,
+            poll_interval=self.poll_interval,
+            end_time=end_time,
+            hook_params=self.hook_params,
+        )
 
     def _submit(self) -> ShortCodeCampaign:
         campaign = self.hook.get_campaign(self.campaign_id)
@@ -348,37 +346,27 @@ class SinchSubmitShortCodeCampaignOperator(DeferrableWaitMixin, _ShortCodeOperat
         problems = submission_problems(campaign)
         if problems:
             raise SinchValidationError(problems, context=f"{resource} is not ready to submit")
-        try:
-            return self.hook.submit_campaign(self.campaign_id)
-        except (SinchServerError, SinchTransportError) as exc:
-            if not outcome_unknown(exc):
-                raise
-            self.log.warning("Submitting failed (%s); checking whether Sinch took it", exc)
-            campaign = self.hook.get_campaign(self.campaign_id)
-            if campaign.get("status") in EDITABLE_STATUSES:
-                raise
-            self.log.info("%s is %r: the submission went through", resource, campaign.get("status"))
-            return campaign
 
-    def _wait(self) -> Any:
-        give_up = time.monotonic() + self.timeout
-        while True:
-            result = self.check()
-            if result.outcome != "pending":
-                return finish(result)
-            if time.monotonic() >= give_up:
-                raise SinchWaitTimeout(f"{result.message}; gave up after {self.timeout:.0f}s")
-            self.log.info("%s", result.message)
-            _sleep(self.poll_interval)
+        def submitted() -> ShortCodeCampaign | None:
+            current = self.hook.get_campaign(self.campaign_id)
+            return None if current.get("status") in EDITABLE_STATUSES else current
+
+        return at_most_once(
+            act=lambda: self.hook.submit_campaign(self.campaign_id),
+            find=submitted,
+            what=f"submit {resource}",
+            log=self.log,
+            look_first=False,  # the status was just read above
+            if_not_visible=NotVisibleYet.FAIL_TRY,
+        )
 
     def execute(self, context: Context) -> Any:
         self.push_link(context, self.campaign_id)
+        self._statuses()
         campaign = self._submit()
         if not self.wait_for_completion:
             return campaign
-        if self.deferrable:
-            return self.defer_or_finish()
-        return self._wait()
+        return self.wait(context)
 
 
 class SinchCancelShortCodeCampaignOperator(_ShortCodeOperator):
@@ -413,16 +401,19 @@ class SinchCancelShortCodeCampaignOperator(_ShortCodeOperator):
                     )
                 ]
             )
-        try:
-            return self.hook.cancel_campaign(self.campaign_id)
-        except (SinchServerError, SinchTransportError) as exc:
-            if not outcome_unknown(exc):
-                raise
-            campaign = self.hook.get_campaign(self.campaign_id)
-            if campaign.get("status") != ShortCodeCampaignStatus.CANCELLED.value:
-                raise
-            self.log.info("Campaign %s is cancelled despite the error (%s)", self.campaign_id, exc)
-            return campaign
+
+        def cancelled() -> ShortCodeCampaign | None:
+            current = self.hook.get_campaign(self.campaign_id)
+            return current if current.get("status") == ShortCodeCampaignStatus.CANCELLED.value else None
+
+        return at_most_once(
+            act=lambda: self.hook.cancel_campaign(self.campaign_id),
+            find=cancelled,
+            what=f"cancel short code campaign {self.campaign_id}",
+            log=self.log,
+            look_first=False,  # the status was just read above
+            if_not_visible=NotVisibleYet.FAIL_TRY,
+        )
 
 
 class SinchAddShortCodeNoteOperator(_ShortCodeOperator):
@@ -479,24 +470,21 @@ class SinchAddShortCodeNoteOperator(_ShortCodeOperator):
     def execute(self, context: Context) -> Note:
         check_note_text(self.text)
         self.push_link(context, self.campaign_id)
-        since = _run_start(context)
-        if try_number(context) > 1:
-            existing = self._existing(since)
-            if existing is not None:
-                self.log.info("An earlier try added this note already; not adding it again")
-                return existing
-        try:
+        since = _run_start(context) or datetime.now(timezone.utc) - CLOCK_SKEW
+
+        def add() -> Note:
             if self.carrier_order_id:
                 return self.hook.add_carrier_order_note(self.campaign_id, self.carrier_order_id, self.text)
             return self.hook.add_campaign_note(self.campaign_id, self.text)
-        except (SinchServerError, SinchTransportError) as exc:
-            if not outcome_unknown(exc):
-                raise
-            existing = self._existing(since or datetime.now(timezone.utc) - CLOCK_SKEW)
-            if existing is None:
-                raise
-            self.log.info("The note was added despite the error (%s)", exc)
-            return existing
+
+        return at_most_once(
+            act=add,
+            find=lambda: self._existing(since),
+            what=f"add a note to short code campaign {self.campaign_id}",
+            log=self.log,
+            look_first=try_number(context) > 1,
+            if_not_visible=NotVisibleYet.FAIL_TRY,
+        )
 
 
 class SinchUploadShortCodeAttachmentOperator(_ShortCodeOperator):
@@ -554,24 +542,17 @@ class SinchUploadShortCodeAttachmentOperator(_ShortCodeOperator):
 
     def execute(self, context: Context) -> CampaignAttachment:
         self.push_link(context, self.campaign_id)
-        if try_number(context) > 1:
-            existing = self._existing()
-            if existing is not None:
-                self.log.info("Attachment %s was uploaded by an earlier try", existing.get("attachmentId"))
-                return existing
-        try:
-            attachment = self.hook.upload_campaign_attachment(
+        attachment = at_most_once(
+            act=lambda: self.hook.upload_campaign_attachment(
                 self.campaign_id, self.path, description=self.description, filename=self.filename
-            )
-        except (SinchServerError, SinchTransportError) as exc:
-            if not outcome_unknown(exc):
-                raise
-            existing = self._existing()
-            if existing is None:
-                raise
-            self.log.info("The upload went through despite the error (%s)", exc)
-            return existing
-        self.log.info("Uploaded %s as attachment %s", attachment.get("name"), attachment.get("attachmentId"))
+            ),
+            find=self._existing,
+            what=f"upload {self._name()!r} to short code campaign {self.campaign_id}",
+            log=self.log,
+            look_first=try_number(context) > 1,
+            if_not_visible=NotVisibleYet.FAIL_TRY,
+        )
+        self.log.info("Attachment %s is %s", attachment.get("attachmentId"), attachment.get("name"))
         return attachment
 
 

@@ -14,7 +14,6 @@ Every operator pushes the registration's dashboard URL (XCom key ``ten_dlc_campa
 
 from __future__ import annotations
 
-import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
@@ -24,22 +23,15 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.configuration import conf
 
 from airflow_provider_sinch._time import parse_timestamp
-from airflow_provider_sinch.exceptions import (
-    SinchError,
-    SinchServerError,
-    SinchTransportError,
-    SinchValidationError,
-    SinchWaitTimeout,
-    outcome_unknown,
-)
+from airflow_provider_sinch.exceptions import SinchError, SinchValidationError
 from airflow_provider_sinch.links import Sinch10DLCCampaignLink
-from airflow_provider_sinch.operators.base import try_number
-from airflow_provider_sinch.sensors.base import DeferrableWaitMixin, finish
+from airflow_provider_sinch.operators.base import NotVisibleYet, at_most_once, try_number
 from airflow_provider_sinch.ten_dlc_validation import (
     mno_violations,
     prepare_submit,
     qualification_violations,
 )
+from airflow_provider_sinch.waits import SinchWait
 
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperatorLink, Context
@@ -55,11 +47,6 @@ URL_XCOM_KEY = Sinch10DLCCampaignLink.url_xcom_key
 CLOCK_SKEW = timedelta(minutes=5)
 #: Fields a registration echoes back, compared to recognise one an earlier try submitted.
 MATCH_FIELDS = ("brandId", "useCase", "campaignName", "description", "sample1")
-
-
-def _sleep(seconds: float) -> None:
-    """Pause of a synchronous wait; module-level so that tests replace it."""
-    time.sleep(seconds)
 
 
 class _TenDLCOperator(BaseOperator):
@@ -202,35 +189,26 @@ class SinchSubmit10DLCCampaignOperator(_TenDLCOperator):
         run_start = parse_timestamp(getattr(context.get("dag_run"), "start_date", None))
         since = run_start - CLOCK_SKEW if run_start else None
 
-        found = None
-        if self.reuse_existing and try_number(context) > 1:
-            found = self._find_existing(body, since, project)
-        if found is not None:
-            registration_id = found
+        def submit() -> str:
+            answer = self.hook.submit_campaign(body, project_id=project)
+            registration_id = answer.get("campaignRegistrationId") or ""
+            if not registration_id:
+                raise SinchError(f"{self.task_id}: the submit answer holds no campaignRegistrationId")
+            self.log.info("Submitted campaign registration %s for brand %s", registration_id, body["brandId"])
+            return str(registration_id)
+
+        if self.reuse_existing:
+            registration_id = at_most_once(
+                act=submit,
+                find=lambda: self._find_existing(body, since, project),
+                what=f"submit the 10DLC campaign {body.get('campaignName')!r} of brand {body['brandId']}",
+                log=self.log,
+                look_first=try_number(context) > 1,
+                # Paid, and the list may lag behind a submit: never submit again on a guess.
+                if_not_visible=NotVisibleYet.FAIL_TRY,
+            )
         else:
-            try:
-                answer = self.hook.submit_campaign(body, project_id=project)
-            except (SinchServerError, SinchTransportError) as exc:
-                if not outcome_unknown(exc) or not self.reuse_existing:
-                    raise
-                self.log.warning(
-                    "The submit answered unclearly (%s); checking whether Sinch registered it.", exc
-                )
-                found = self._find_existing(body, since, project)
-                if found is None:
-                    raise SinchError(
-                        f"{self.task_id}: the submit answered unclearly ({exc}) and no matching registration "
-                        "is listed yet. Failing this try rather than risk a second paid registration; the "
-                        "next try looks for it again before submitting."
-                    ) from exc
-                registration_id = found
-            else:
-                registration_id = answer.get("campaignRegistrationId") or ""
-                if not registration_id:
-                    raise SinchError(f"{self.task_id}: the submit answer holds no campaignRegistrationId")
-                self.log.info(
-                    "Submitted campaign registration %s for brand %s", registration_id, body["brandId"]
-                )
+            registration_id = submit()
         self._push_link(context, registration_id)
         return registration_id
 
@@ -261,7 +239,7 @@ class SinchSubmit10DLCCampaignOperator(_TenDLCOperator):
         return matches[0][1]
 
 
-class SinchResubmit10DLCCampaignOperator(DeferrableWaitMixin, _TenDLCOperator):
+class SinchResubmit10DLCCampaignOperator(SinchWait, _TenDLCOperator):
     """Resubmit a campaign to TCR (``PUT .../{id}/resubmit``) and wait on ``lastActionStatus``.
 
     Waits until RESUBMIT_SUCCESSFUL and returns the registration's summary; RESUBMIT_FAILED fails
@@ -316,9 +294,7 @@ class SinchResubmit10DLCCampaignOperator(DeferrableWaitMixin, _TenDLCOperator):
             self.log.info("Resubmitted %s to %s", registration_id, mnos or "all MNOs")
         if not self.wait_for_completion:
             return registration_id
-        if self.deferrable:
-            return self.defer_or_finish()
-        return self._wait()
+        return self.wait(context)
 
     def check(self) -> PollResult:
         return self.hook.check_resubmit(self.campaign_registration_id, project_id=self._project())
@@ -334,18 +310,6 @@ class SinchResubmit10DLCCampaignOperator(DeferrableWaitMixin, _TenDLCOperator):
             end_time=end_time,
             hook_params=self.hook_params,
         )
-
-    def _wait(self) -> Any:
-        deadline = time.monotonic() + self.timeout
-        while True:
-            result = self.check()
-            if result.outcome != "pending":
-                return finish(result)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise SinchWaitTimeout(f"{result.message}; gave up after {self.timeout:.0f} s")
-            self.log.info("%s", result.message)
-            _sleep(min(self.poll_interval, remaining))
 
 
 class SinchDelete10DLCCampaignOperator(_TenDLCOperator):

@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_sinch.exceptions import SinchValidationError
 from airflow_provider_sinch.sensors.base import SinchStatusSensorBase
-from airflow_provider_sinch.statuses import CampaignStatus, validate_statuses
+from airflow_provider_sinch.statuses import CampaignStatus, string_list, validate_statuses
 
 if TYPE_CHECKING:
+    from airflow.sdk import Context
+
     from airflow_provider_sinch.hooks.campaign import SinchCampaignHook
     from airflow_provider_sinch.statuses import PollResult
     from airflow_provider_sinch.triggers.base import SinchPollingTrigger
@@ -45,7 +48,21 @@ class SinchCampaignStatusSensor(SinchStatusSensorBase):
     ) -> None:
         super().__init__(sinch_conn_id=sinch_conn_id, poke_interval=poke_interval, timeout=timeout, **kwargs)
         self.campaign_id = campaign_id
-        self.target_statuses = validate_statuses("target_statuses", target_statuses, CampaignStatus)
+        self.target_statuses = target_statuses
+
+    def _targets(self) -> tuple[str, ...]:
+        """The rendered ``target_statuses``, parsed and checked."""
+        try:
+            values = string_list("target_statuses", self.target_statuses)
+            return validate_statuses("target_statuses", values, CampaignStatus)
+        except ValueError as exc:
+            raise SinchValidationError([("target_statuses", str(exc))], context=self.task_id) from None
+
+    def execute(self, context: Context) -> Any:
+        if not self.campaign_id:
+            raise SinchValidationError([("campaign_id", "is required")], context=self.task_id)
+        self._targets()
+        return super().execute(context)
 
     @cached_property
     def hook(self) -> SinchCampaignHook:
@@ -54,18 +71,14 @@ class SinchCampaignStatusSensor(SinchStatusSensorBase):
         return SinchCampaignHook(self.sinch_conn_id, **self.hook_params)
 
     def check(self) -> PollResult:
-        from airflow_provider_sinch.hooks.campaign import evaluate_campaign
-
-        return evaluate_campaign(
-            self.hook.get_campaign(self.campaign_id), self.campaign_id, self.target_statuses
-        )
+        return self.hook.check_campaign(self.campaign_id, self._targets())
 
     def build_trigger(self, end_time: float | None) -> SinchPollingTrigger:
         from airflow_provider_sinch.triggers.campaign import SinchCampaignStatusTrigger
 
         return SinchCampaignStatusTrigger(
             campaign_id=self.campaign_id,
-            target_statuses=self.target_statuses,
+            target_statuses=self._targets(),
             sinch_conn_id=self.sinch_conn_id,
             poll_interval=self.poke_interval,
             end_time=end_time,

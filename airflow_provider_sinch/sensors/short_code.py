@@ -11,6 +11,7 @@ from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_sinch.exceptions import SinchValidationError
 from airflow_provider_sinch.links import SinchShortCodeCampaignLink
 from airflow_provider_sinch.sensors.base import SinchStatusSensorBase
 from airflow_provider_sinch.statuses import (
@@ -18,7 +19,8 @@ from airflow_provider_sinch.statuses import (
     SHORT_CODE_FAILURE,
     CarrierOrderStatus,
     ShortCodeCampaignStatus,
-    validate_statuses,
+    checked_statuses,
+    string_list,
 )
 
 if TYPE_CHECKING:
@@ -35,50 +37,6 @@ if TYPE_CHECKING:
 
 DEFAULT_CAMPAIGN_FAILURES = tuple(sorted(s.value for s in SHORT_CODE_FAILURE))
 DEFAULT_CARRIER_ORDER_FAILURES = tuple(sorted(s.value for s in CARRIER_ORDER_FAILURE))
-
-
-def _statuses(value: str | Iterable[str]) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
-def checked_statuses(
-    targets: str | Iterable[str], failures: str | Iterable[str], known: type[Enum]
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    target_values = validate_statuses("target_statuses", _statuses(targets), known)
-    failure_values = validate_statuses("failure_statuses", _statuses(failures), known)
-    both = sorted(set(target_values) & set(failure_values))
-    if both:
-        raise ValueError(f"{both} cannot be both a target and a failure status")
-    return target_values, failure_values
-
-
-def check_campaign_status(
-    hook: SinchShortCodeHook, campaign_id: str, targets: Iterable[str], failures: Iterable[str]
-) -> PollResult:
-    """One check of a campaign's status (the status sensor's, and the submit operator's wait)."""
-    from airflow_provider_sinch.hooks.short_code import evaluate_short_code_campaign
-
-    return evaluate_short_code_campaign(
-        hook.get_campaign(campaign_id), campaign_id, _statuses(targets), _statuses(failures)
-    )
-
-
-def campaign_status_trigger(
-    task: Any, poll_interval: float, end_time: float | None
-) -> SinchShortCodeCampaignStatusTrigger:
-    """The deferred twin of :func:`check_campaign_status` for a sensor or operator ``task``."""
-    from airflow_provider_sinch.triggers.short_code import SinchShortCodeCampaignStatusTrigger
-
-    return SinchShortCodeCampaignStatusTrigger(
-        campaign_id=task.campaign_id,
-        project_id=task.hook.project_id,
-        target_statuses=_statuses(task.target_statuses),
-        failure_statuses=_statuses(task.failure_statuses),
-        sinch_conn_id=task.sinch_conn_id,
-        poll_interval=poll_interval,
-        end_time=end_time,
-        hook_params=task.hook_params,
-    )
 
 
 #: Sinch's review and the carriers' certification take days to weeks: check every half hour,
@@ -120,7 +78,19 @@ class _ShortCodeSensor(SinchStatusSensorBase):
 
         return SinchShortCodeHook(self.sinch_conn_id, project_id=self.project_id or None, **self.hook_params)
 
+    known_statuses: type[Enum]
+    target_statuses: Any
+    failure_statuses: Any
+
+    def _statuses(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The rendered ``target_statuses`` and ``failure_statuses``, checked."""
+        try:
+            return checked_statuses(self.target_statuses, self.failure_statuses, self.known_statuses)
+        except ValueError as exc:
+            raise SinchValidationError([("target_statuses", str(exc))], context=self.task_id) from None
+
     def execute(self, context: Context) -> Any:
+        self._statuses()
         context["ti"].xcom_push(
             key=SinchShortCodeCampaignLink.url_xcom_key, value=self.hook.campaign_url(self.campaign_id)
         )
@@ -151,15 +121,29 @@ class SinchShortCodeCampaignStatusSensor(_ShortCodeSensor):
         **kwargs: Any,
     ) -> None:
         super().__init__(campaign_id=campaign_id, **kwargs)
-        self.target_statuses, self.failure_statuses = checked_statuses(
-            target_statuses, failure_statuses, ShortCodeCampaignStatus
-        )
+        self.target_statuses = target_statuses
+        self.failure_statuses = failure_statuses
+
+    known_statuses = ShortCodeCampaignStatus
 
     def check(self) -> PollResult:
-        return check_campaign_status(self.hook, self.campaign_id, self.target_statuses, self.failure_statuses)
+        targets, failures = self._statuses()
+        return self.hook.check_campaign_status(self.campaign_id, targets, failures)
 
     def build_trigger(self, end_time: float | None) -> SinchShortCodeCampaignStatusTrigger:
-        return campaign_status_trigger(self, float(self.poke_interval), end_time)
+        from airflow_provider_sinch.triggers.short_code import SinchShortCodeCampaignStatusTrigger
+
+        targets, failures = self._statuses()
+        return SinchShortCodeCampaignStatusTrigger(
+            campaign_id=self.campaign_id,
+            project_id=self.hook.project_id,
+            target_statuses=targets,
+            failure_statuses=failures,
+            sinch_conn_id=self.sinch_conn_id,
+            poll_interval=float(self.poke_interval),
+            end_time=end_time,
+            hook_params=self.hook_params,
+        )
 
 
 class SinchShortCodeCarrierOrderSensor(_ShortCodeSensor):
@@ -188,36 +172,32 @@ class SinchShortCodeCarrierOrderSensor(_ShortCodeSensor):
         **kwargs: Any,
     ) -> None:
         super().__init__(campaign_id=campaign_id, **kwargs)
-        self.target_statuses, self.failure_statuses = checked_statuses(
-            target_statuses, failure_statuses, CarrierOrderStatus
-        )
+        self.target_statuses = target_statuses
+        self.failure_statuses = failure_statuses
         self.carrier_ids = carrier_ids
 
+    known_statuses = CarrierOrderStatus
+
     def _carrier_ids(self) -> list[str] | None:
-        if not self.carrier_ids:
-            return None
-        return [str(c) for c in _statuses(self.carrier_ids)]
+        try:
+            ids = string_list("carrier_ids", self.carrier_ids)
+        except ValueError as exc:
+            raise SinchValidationError([("carrier_ids", str(exc))], context=self.task_id) from None
+        return list(ids) or None
 
     def check(self) -> PollResult:
-        campaign = self.hook.get_campaign(self.campaign_id)
-        from airflow_provider_sinch.hooks.short_code import evaluate_carrier_orders
-
-        return evaluate_carrier_orders(
-            campaign,
-            self.campaign_id,
-            _statuses(self.target_statuses),
-            _statuses(self.failure_statuses),
-            self._carrier_ids(),
-        )
+        targets, failures = self._statuses()
+        return self.hook.check_carrier_orders(self.campaign_id, targets, failures, self._carrier_ids())
 
     def build_trigger(self, end_time: float | None) -> SinchShortCodeCarrierOrderTrigger:
         from airflow_provider_sinch.triggers.short_code import SinchShortCodeCarrierOrderTrigger
 
+        targets, failures = self._statuses()
         return SinchShortCodeCarrierOrderTrigger(
             campaign_id=self.campaign_id,
             project_id=self.hook.project_id,
-            target_statuses=_statuses(self.target_statuses),
-            failure_statuses=_statuses(self.failure_statuses),
+            target_statuses=targets,
+            failure_statuses=failures,
             carrier_ids=self._carrier_ids(),
             sinch_conn_id=self.sinch_conn_id,
             poll_interval=float(self.poke_interval),

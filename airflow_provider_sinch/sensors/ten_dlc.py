@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_sinch.exceptions import SinchValidationError
 from airflow_provider_sinch.links import Sinch10DLCCampaignLink
 from airflow_provider_sinch.sensors.base import SinchStatusSensorBase
-from airflow_provider_sinch.statuses import TenDLCCampaignStatus, validate_statuses
+from airflow_provider_sinch.statuses import TenDLCCampaignStatus, string_list, validate_statuses
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -74,7 +74,7 @@ class Sinch10DLCCampaignStatusSensor(SinchStatusSensorBase):
             sinch_conn_id=sinch_conn_id, poke_interval=poke_interval, timeout=timeout, mode=mode, **kwargs
         )
         self.campaign_registration_id = campaign_registration_id
-        self.target_statuses = target_statuses if isinstance(target_statuses, str) else tuple(target_statuses)
+        self.target_statuses = target_statuses
         self.project_id = project_id
 
     @cached_property
@@ -85,9 +85,8 @@ class Sinch10DLCCampaignStatusSensor(SinchStatusSensorBase):
 
     def _targets(self) -> tuple[str, ...]:
         """The rendered ``target_statuses`` as strings; an empty list is refused, a typo logged."""
-        raw = self.target_statuses
-        values = [raw] if isinstance(raw, str) else list(raw)
         try:
+            values = string_list("target_statuses", self.target_statuses)
             return validate_statuses("target_statuses", values, TenDLCCampaignStatus)
         except ValueError as exc:
             raise SinchValidationError([("target_statuses", str(exc))], context=self.task_id) from None

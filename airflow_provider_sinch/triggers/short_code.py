@@ -1,26 +1,22 @@
 """Triggers for the US Short Code Campaigns API: the async twins of the sensors' ``poke``.
 
-They read the campaign through the same :data:`~airflow_provider_sinch.hooks.short_code.GET_CAMPAIGN`
-description as the hook, with an async client, and decide with the same pure functions.
+They run the API layer's checks (:func:`~airflow_provider_sinch.apis.short_code.check_campaign_status`,
+:func:`~airflow_provider_sinch.apis.short_code.check_carrier_orders`) through the async client,
+the same operations the sync sensors and the submit operator run through the hook.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from airflow_provider_sinch.hooks.short_code import (
-    GET_CAMPAIGN,
-    SinchShortCodeHook,
-    evaluate_carrier_orders,
-    evaluate_short_code_campaign,
-)
+from airflow_provider_sinch import connections
+from airflow_provider_sinch.apis import short_code as api
 from airflow_provider_sinch.statuses import CARRIER_ORDER_FAILURE, SHORT_CODE_FAILURE, SHORT_CODE_SUCCESS
 from airflow_provider_sinch.triggers.base import SinchPollingTrigger
 
 if TYPE_CHECKING:
-    from airflow_provider_sinch._http import AsyncTransport
-    from airflow_provider_sinch.hooks.base import SinchBaseHook
+    from airflow_provider_sinch.apis._core import Operation
     from airflow_provider_sinch.statuses import PollResult
 
 
@@ -29,20 +25,31 @@ def _strings(values: Iterable[Any]) -> list[str]:
 
 
 class _ShortCodeCampaignTriggerBase(SinchPollingTrigger):
-    hook_class: ClassVar[type[SinchBaseHook]] = SinchShortCodeHook
+    connection_kind = connections.SHORT_CODE
 
-    def __init__(self, *, campaign_id: str, project_id: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        campaign_id: str,
+        project_id: str,
+        target_statuses: Iterable[str],
+        failure_statuses: Iterable[str],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.campaign_id = campaign_id
         self.project_id = project_id
+        self.target_statuses = _strings(target_statuses)
+        self.failure_statuses = _strings(failure_statuses)
 
     def ids(self) -> dict[str, Any]:
         return {"campaign_id": self.campaign_id, "project_id": self.project_id}
 
-    async def _campaign(self, transport: AsyncTransport) -> dict[str, Any]:
-        return await transport.call(
-            GET_CAMPAIGN, path_params={"project_id": self.project_id, "campaign_id": self.campaign_id}
-        )
+    def describe(self) -> str:
+        return f"Short code campaign {self.campaign_id}"
+
+    def extra_kwargs(self) -> dict[str, Any]:
+        return {"target_statuses": self.target_statuses, "failure_statuses": self.failure_statuses}
 
 
 class SinchShortCodeCampaignStatusTrigger(_ShortCodeCampaignTriggerBase):
@@ -63,17 +70,17 @@ class SinchShortCodeCampaignStatusTrigger(_ShortCodeCampaignTriggerBase):
         failure_statuses: Iterable[str] = tuple(SHORT_CODE_FAILURE),
         **kwargs: Any,
     ) -> None:
-        super().__init__(campaign_id=campaign_id, project_id=project_id, **kwargs)
-        self.target_statuses = _strings(target_statuses)
-        self.failure_statuses = _strings(failure_statuses)
+        super().__init__(
+            campaign_id=campaign_id,
+            project_id=project_id,
+            target_statuses=target_statuses,
+            failure_statuses=failure_statuses,
+            **kwargs,
+        )
 
-    def extra_kwargs(self) -> dict[str, Any]:
-        return {"target_statuses": self.target_statuses, "failure_statuses": self.failure_statuses}
-
-    async def poll(self, transport: AsyncTransport) -> PollResult:
-        campaign = await self._campaign(transport)
-        return evaluate_short_code_campaign(
-            campaign, self.campaign_id, self.target_statuses, self.failure_statuses
+    def operation(self) -> Operation[PollResult]:
+        return api.check_campaign_status(
+            self.project_id, self.campaign_id, self.target_statuses, self.failure_statuses
         )
 
 
@@ -93,20 +100,22 @@ class SinchShortCodeCarrierOrderTrigger(_ShortCodeCampaignTriggerBase):
         carrier_ids: Iterable[str] | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(campaign_id=campaign_id, project_id=project_id, **kwargs)
-        self.target_statuses = _strings(target_statuses)
-        self.failure_statuses = _strings(failure_statuses)
+        super().__init__(
+            campaign_id=campaign_id,
+            project_id=project_id,
+            target_statuses=target_statuses,
+            failure_statuses=failure_statuses,
+            **kwargs,
+        )
         self.carrier_ids = [str(c) for c in carrier_ids] if carrier_ids else None
 
-    def extra_kwargs(self) -> dict[str, Any]:
-        return {
-            "target_statuses": self.target_statuses,
-            "failure_statuses": self.failure_statuses,
-            "carrier_ids": self.carrier_ids,
-        }
+    def describe(self) -> str:
+        return f"Short code campaign {self.campaign_id} carrier orders"
 
-    async def poll(self, transport: AsyncTransport) -> PollResult:
-        campaign = await self._campaign(transport)
-        return evaluate_carrier_orders(
-            campaign, self.campaign_id, self.target_statuses, self.failure_statuses, self.carrier_ids
+    def extra_kwargs(self) -> dict[str, Any]:
+        return {**super().extra_kwargs(), "carrier_ids": self.carrier_ids}
+
+    def operation(self) -> Operation[PollResult]:
+        return api.check_carrier_orders(
+            self.project_id, self.campaign_id, self.target_statuses, self.failure_statuses, self.carrier_ids
         )

@@ -1,36 +1,27 @@
 """Triggers for the 10DLC Campaign Registration API: the async twins of the sensor and the resubmit wait.
 
-They poll through :class:`~airflow_provider_sinch._http.AsyncTransport` with the hook's endpoint
-descriptions and decide with the same pure functions as the sync paths
-(:func:`~airflow_provider_sinch.hooks.ten_dlc.evaluate_registration`,
-:func:`~airflow_provider_sinch.hooks.ten_dlc.evaluate_resubmit`).
+They run the API layer's two-call checks
+(:func:`~airflow_provider_sinch.apis.ten_dlc.check_registration`,
+:func:`~airflow_provider_sinch.apis.ten_dlc.check_resubmit`: the registration, then its feedback
+when it failed) through the async client; the sync sensor and operator run the same operations.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from airflow_provider_sinch.exceptions import SinchError
-from airflow_provider_sinch.hooks.ten_dlc import (
-    DEFAULT_TARGET_STATUSES,
-    GET_CAMPAIGN,
-    GET_CAMPAIGN_FEEDBACK,
-    Sinch10DLCHook,
-    evaluate_registration,
-    evaluate_resubmit,
-)
-from airflow_provider_sinch.statuses import RESUBMIT_FAILURE
+from airflow_provider_sinch import connections
+from airflow_provider_sinch.apis import ten_dlc as api
 from airflow_provider_sinch.triggers.base import SinchPollingTrigger
 
 if TYPE_CHECKING:
-    from airflow_provider_sinch._http import AsyncTransport
-    from airflow_provider_sinch.hooks.base import SinchBaseHook
+    from airflow_provider_sinch.apis._core import Operation
     from airflow_provider_sinch.statuses import PollResult
 
 
 class _RegistrationTrigger(SinchPollingTrigger):
-    hook_class: ClassVar[type[SinchBaseHook]] = Sinch10DLCHook
+    connection_kind = connections.TEN_DLC
 
     def __init__(self, *, campaign_registration_id: str, project_id: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -40,16 +31,8 @@ class _RegistrationTrigger(SinchPollingTrigger):
     def ids(self) -> dict[str, Any]:
         return {"campaign_registration_id": self.campaign_registration_id, "project_id": self.project_id}
 
-    @property
-    def _path_params(self) -> dict[str, str]:
-        return {"project_id": self.project_id, "campaign_registration_id": self.campaign_registration_id}
-
-    async def _feedback(self, transport: AsyncTransport) -> tuple[dict[str, Any] | None, str | None]:
-        try:
-            return await transport.call(GET_CAMPAIGN_FEEDBACK, path_params=self._path_params), None
-        except SinchError as exc:
-            self.log.warning("Could not read the feedback of %s: %s", self.campaign_registration_id, exc)
-            return None, str(exc)
+    def describe(self) -> str:
+        return f"10DLC campaign registration {self.campaign_registration_id}"
 
 
 class Sinch10DLCCampaignStatusTrigger(_RegistrationTrigger):
@@ -68,7 +51,7 @@ class Sinch10DLCCampaignStatusTrigger(_RegistrationTrigger):
         *,
         campaign_registration_id: str,
         project_id: str,
-        target_statuses: Iterable[str] = DEFAULT_TARGET_STATUSES,
+        target_statuses: Iterable[str] = api.DEFAULT_TARGET_STATUSES,
         **kwargs: Any,
     ) -> None:
         super().__init__(campaign_registration_id=campaign_registration_id, project_id=project_id, **kwargs)
@@ -77,19 +60,8 @@ class Sinch10DLCCampaignStatusTrigger(_RegistrationTrigger):
     def extra_kwargs(self) -> dict[str, Any]:
         return {"target_statuses": list(self.target_statuses)}
 
-    async def poll(self, transport: AsyncTransport) -> PollResult:
-        registration = await transport.call(GET_CAMPAIGN, path_params=self._path_params)
-        result = evaluate_registration(registration, self.campaign_registration_id, self.target_statuses)
-        if result.outcome != "failure":
-            return result
-        feedback, error = await self._feedback(transport)
-        return evaluate_registration(
-            registration,
-            self.campaign_registration_id,
-            self.target_statuses,
-            feedback=feedback,
-            feedback_error=error,
-        )
+    def operation(self) -> Operation[PollResult]:
+        return api.check_registration(self.project_id, self.campaign_registration_id, self.target_statuses)
 
 
 class Sinch10DLCResubmitTrigger(_RegistrationTrigger):
@@ -101,12 +73,8 @@ class Sinch10DLCResubmitTrigger(_RegistrationTrigger):
     :param project_id: the Sinch project holding it.
     """
 
-    async def poll(self, transport: AsyncTransport) -> PollResult:
-        registration = await transport.call(GET_CAMPAIGN, path_params=self._path_params)
-        result = evaluate_resubmit(registration, self.campaign_registration_id)
-        if result.outcome != "failure" or result.status not in {s.value for s in RESUBMIT_FAILURE}:
-            return result
-        feedback, error = await self._feedback(transport)
-        return evaluate_resubmit(
-            registration, self.campaign_registration_id, feedback=feedback, feedback_error=error
-        )
+    def describe(self) -> str:
+        return f"Resubmit of 10DLC campaign registration {self.campaign_registration_id}"
+
+    def operation(self) -> Operation[PollResult]:
+        return api.check_resubmit(self.project_id, self.campaign_registration_id)

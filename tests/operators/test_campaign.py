@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from airflow_provider_sinch.exceptions import SinchServerError, SinchValidationError
+from airflow_provider_sinch.exceptions import SinchOutcomeUnknownError, SinchServerError, SinchValidationError
 from airflow_provider_sinch.operators.campaign import (
     SinchCreateCampaignOperator,
     SinchCreateRedirectCampaignOperator,
@@ -262,10 +262,13 @@ class TestSendSms:
     def test_persistent_5xx_fails_after_bounded_checks(self, requests_mock, make_context):
         requests_mock.post(SEND_URL, status_code=500, json={"errors": "boom"})
         requests_mock.get(RECIPIENTS_URL, json={"success": True, "contacts": []})
-        with pytest.raises(SinchServerError):
+        with pytest.raises(
+            SinchOutcomeUnknownError, match=r"sendsms to campaign .* Failing this try"
+        ) as info:
             SinchSendSmsOperator(task_id="send", campaign_id=CID, contacts=[["+15550100"]]).execute(
                 make_context()
             )
+        assert isinstance(info.value.__cause__, SinchServerError)
         assert len(calls(requests_mock, "POST", "/v1/campaign/sendsms")) == 3
 
     def test_missing_phone_number_names_the_line(self, requests_mock, make_context, tmp_path):

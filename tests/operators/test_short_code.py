@@ -12,8 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from airflow_provider_sinch import waits as wait_machinery
 from airflow_provider_sinch.exceptions import (
     SinchBadRequestError,
+    SinchOutcomeUnknownError,
     SinchServerError,
     SinchTerminalStatusError,
     SinchTransportError,
@@ -21,7 +23,6 @@ from airflow_provider_sinch.exceptions import (
     SinchWaitTimeout,
 )
 from airflow_provider_sinch.links import SinchShortCodeCampaignLink
-from airflow_provider_sinch.operators import short_code as module
 from airflow_provider_sinch.operators.short_code import (
     HISTORY_FIELDS,
     SinchAddShortCodeNoteOperator,
@@ -33,7 +34,7 @@ from airflow_provider_sinch.operators.short_code import (
     SinchUploadShortCodeAttachmentOperator,
     campaign_history,
 )
-from tests.conftest import PROJECT_ID, SHORT_CODE_HOST
+from tests.conftest import PROJECT_ID, SHORT_CODE_HOST, assert_deferral_timeout
 
 BASE = f"{SHORT_CODE_HOST}/v1/projects/{PROJECT_ID}/campaigns"
 CID = "20001"
@@ -73,7 +74,7 @@ def context(make_context):
 def waits(monkeypatch):
     """The operator's pauses between checks, recorded instead of slept."""
     seen: list[float] = []
-    monkeypatch.setattr(module, "_sleep", seen.append)
+    monkeypatch.setattr(wait_machinery, "_sleep", seen.append)
     return seen
 
 
@@ -186,8 +187,9 @@ class TestCreate:
         create = requests_mock.post(BASE, **SERVER_ERROR)
         requests_mock.get(BASE, json={"campaigns": []})
 
-        with pytest.raises(SinchServerError, match="HTTP 503"):
+        with pytest.raises(SinchOutcomeUnknownError, match="HTTP 503") as info:
             SinchCreateShortCodeCampaignOperator(task_id="t", campaign=BODY).execute(context())
+        assert isinstance(info.value.__cause__, SinchServerError)
         assert create.call_count == 1
 
     @pytest.mark.parametrize(
@@ -290,7 +292,7 @@ class TestSubmit:
         submit = requests_mock.post(f"{BASE}/{CID}/submit", **SERVER_ERROR)
 
         if raised:
-            with pytest.raises(SinchServerError):
+            with pytest.raises(SinchOutcomeUnknownError, match="HTTP 503"):
                 submit_op().execute(context())
         else:
             assert submit_op().execute(context())["status"] == after
@@ -336,7 +338,10 @@ class TestSubmit:
         requests_mock.get(f"{BASE}/{CID}", [{"json": READY}, {"json": {**READY, "status": "REVIEWING"}}])
         requests_mock.post(f"{BASE}/{CID}/submit", json=READY)
 
-        with pytest.raises(SinchWaitTimeout, match=r"is 'REVIEWING'.*gave up after 0s"):
+        with pytest.raises(
+            SinchWaitTimeout,
+            match=r"^Timed out waiting on Short code campaign 20001 \(last status 'REVIEWING'\)",
+        ):
             submit_op(wait_for_completion=True, timeout=0).execute(context())
 
     def test_deferrable_wait_defers_with_the_deadline(self, requests_mock, context):
@@ -354,7 +359,7 @@ class TestSubmit:
         trigger = deferred.value.trigger
         assert isinstance(trigger, SinchShortCodeCampaignStatusTrigger)
         assert deferred.value.method_name == "execute_complete"
-        assert deferred.value.timeout == timedelta(seconds=3600)
+        assert_deferral_timeout(deferred.value.timeout, timedelta(seconds=3600))
         _, kwargs = trigger.serialize()
         assert kwargs["campaign_id"] == CID
         assert kwargs["project_id"] == PROJECT_ID
@@ -398,8 +403,11 @@ class TestSubmit:
 
     def test_overlapping_or_unknown_statuses(self, caplog):
         op = submit_op(target_statuses="COMPLETED", failure_statuses=["CANCELED"])
-        assert op.target_statuses == ("COMPLETED",)
+        assert op.target_statuses == "COMPLETED"  # stored as given: it may be a template
+        assert op._statuses() == (("COMPLETED",), ("CANCELED",))
         assert "failure_statuses has statuses the API does not document: ['CANCELED']" in caplog.text
+        with pytest.raises(SinchValidationError, match="cannot be both a target and a failure"):
+            submit_op(target_statuses="CANCELLED", failure_statuses="CANCELLED,DEPROVISIONED")._statuses()
 
 
 class TestCancel:

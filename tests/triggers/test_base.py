@@ -9,7 +9,9 @@ import time
 from typing import Any
 
 import pytest
+from airflow.sdk import BaseHook
 
+from airflow_provider_sinch import connections
 from airflow_provider_sinch.exceptions import (
     SinchAuthError,
     SinchNotFoundError,
@@ -17,7 +19,6 @@ from airflow_provider_sinch.exceptions import (
     SinchServerError,
     SinchTransportError,
 )
-from airflow_provider_sinch.hooks.campaign import SinchCampaignHook
 from airflow_provider_sinch.statuses import PollResult
 from airflow_provider_sinch.triggers import base as trigger_base
 from airflow_provider_sinch.triggers.base import SinchPollingTrigger
@@ -34,7 +35,7 @@ FAILURE = PollResult("failure", "draft", "draft with validation errors: sender: 
 class ScriptedTrigger(SinchPollingTrigger):
     """A concrete trigger whose ``poll`` returns (or raises) scripted results in order."""
 
-    hook_class = SinchCampaignHook
+    connection_kind = connections.CAMPAIGN
 
     def __init__(self, *, campaign_id: str, target_statuses: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -48,6 +49,9 @@ class ScriptedTrigger(SinchPollingTrigger):
 
     def extra_kwargs(self) -> dict[str, Any]:
         return {"target_statuses": self.target_statuses}
+
+    def operation(self) -> Any:
+        raise AssertionError("poll is scripted")
 
     async def poll(self, transport: Any) -> PollResult:
         self.polled_with.append(transport)
@@ -203,7 +207,9 @@ def test_end_time_in_the_past_yields_timeout_event(
         {
             "status": "error",
             "timeout": True,
-            "message": "The wait reached its deadline before a target status.",
+            "resource": "Campaign c-123",
+            "api_status": "sending",
+            "message": "Campaign c-123 is 'sending', waiting for ['sent']",
             "campaign_id": CID,
         }
     ]
@@ -292,7 +298,7 @@ def test_transport_built_from_aget_connection(monkeypatch: pytest.MonkeyPatch) -
             extra=json.dumps({"max_retries": 4, "timeout": 20}),
         )
 
-    monkeypatch.setattr(SinchCampaignHook, "aget_connection", staticmethod(aget_connection))
+    monkeypatch.setattr(BaseHook, "aget_connection", staticmethod(aget_connection))
     trigger = ScriptedTrigger(campaign_id=CID, sinch_conn_id="my_sinch", hook_params={"max_retries": 1})
 
     async def build() -> Any:

@@ -7,9 +7,8 @@ import json
 import time
 
 import httpx
-from airflow.sdk import Connection
+from airflow.sdk import BaseHook, Connection
 
-from airflow_provider_sinch.hooks.campaign import SinchCampaignHook
 from airflow_provider_sinch.triggers.campaign import SinchCampaignStatusTrigger
 from tests.conftest import CAMPAIGN_HOST, SECRET_KEY, drive_trigger
 
@@ -109,13 +108,13 @@ def test_serialize_round_trip():
 def test_connection_fetched_without_blocking_through_aget_connection(monkeypatch, campaign_conn):
     """The real ``_transport`` uses ``aget_connection`` (no sync hook in the event loop)."""
     calls = []
-    original = SinchCampaignHook.aget_connection
+    original = BaseHook.aget_connection
 
     async def spy(conn_id):
         calls.append(conn_id)
         return await original(conn_id)
 
-    monkeypatch.setattr(SinchCampaignHook, "aget_connection", spy)
+    monkeypatch.setattr(BaseHook, "aget_connection", spy)
     trigger = SinchCampaignStatusTrigger(campaign_id=CID, sinch_conn_id=campaign_conn)
 
     async def build():

@@ -8,7 +8,7 @@ import json
 import time
 
 import httpx
-from airflow.sdk import Connection
+from airflow.sdk import BaseHook, Connection
 
 from airflow_provider_sinch._auth import OAuth2ClientCredentials
 from airflow_provider_sinch.hooks.short_code import SinchShortCodeHook
@@ -139,7 +139,9 @@ class TestCampaignStatusTrigger:
         assert event == {
             "status": "error",
             "timeout": True,
-            "message": "The wait reached its deadline before a target status.",
+            "resource": f"Short code campaign {CID}",
+            "api_status": "REVIEWING",
+            "message": f"Short code campaign {CID} is 'REVIEWING', waiting for ['COMPLETED']",
             "campaign_id": CID,
             "project_id": PROJECT_ID,
         }
@@ -202,13 +204,13 @@ class TestCarrierOrderTrigger:
 
 def test_connection_fetched_without_blocking_through_aget_connection(monkeypatch, short_code_conn):
     calls = []
-    original = SinchShortCodeHook.aget_connection
+    original = BaseHook.aget_connection
 
     async def spy(conn_id):
         calls.append(conn_id)
         return await original(conn_id)
 
-    monkeypatch.setattr(SinchShortCodeHook, "aget_connection", spy)
+    monkeypatch.setattr(BaseHook, "aget_connection", spy)
     trigger = SinchShortCodeCampaignStatusTrigger(
         campaign_id=CID, project_id=PROJECT_ID, sinch_conn_id=short_code_conn
     )

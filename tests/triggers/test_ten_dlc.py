@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from airflow_provider_sinch.hooks.ten_dlc import Sinch10DLCHook
+from airflow_provider_sinch import connections
 from airflow_provider_sinch.triggers.ten_dlc import Sinch10DLCCampaignStatusTrigger, Sinch10DLCResubmitTrigger
 from tests.conftest import KEY_ID, KEY_SECRET, PROJECT_ID, TOKEN_URL, set_connection
 
@@ -49,12 +49,12 @@ def sinch(
 
     def install(answers: dict[str, list[Answer]]) -> FakeSinch:
         fake = FakeSinch(answers)
-        build = Sinch10DLCHook.async_transport.__func__  # type: ignore[attr-defined]
+        build = connections.TEN_DLC.async_transport
 
-        def patched(cls: type, conn: Any, hook_params: Any = None, *, mock_transport: Any = None) -> Any:
-            return build(cls, conn, hook_params, mock_transport=httpx.MockTransport(fake))
+        def patched(conn: Any, hook_params: Any = None, *, mock_transport: Any = None) -> Any:
+            return build(conn, hook_params, mock_transport=httpx.MockTransport(fake))
 
-        monkeypatch.setattr(Sinch10DLCHook, "async_transport", classmethod(patched))
+        monkeypatch.setattr(connections.TEN_DLC, "async_transport", patched)
         return fake
 
     return install

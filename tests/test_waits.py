@@ -1,4 +1,6 @@
-"""The behaviour every Sinch wait shares: results and trigger events back into values or errors."""
+"""The one wait machinery (``airflow_provider_sinch.waits``) that sensors and waiting operators share:
+results and trigger events back into values or errors, one timeout behaviour in every mode,
+``soft_fail`` on every sensor path, and deferral deadlines bounded by ``execution_timeout``."""
 
 from __future__ import annotations
 
@@ -7,22 +9,22 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from airflow.sdk import PokeReturnValue
-from airflow.sdk.exceptions import TaskDeferred
+from airflow.sdk import BaseOperator, PokeReturnValue
+from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException, TaskDeferred
 
+from airflow_provider_sinch import waits
 from airflow_provider_sinch.exceptions import SinchError, SinchTerminalStatusError, SinchWaitTimeout
-from airflow_provider_sinch.sensors.base import (
-    SinchStatusSensorBase,
-    deadline,
-    defer_timeout,
-    finish,
-    finish_event,
-)
+from airflow_provider_sinch.sensors.base import SinchStatusSensorBase
 from airflow_provider_sinch.statuses import PollResult
+from airflow_provider_sinch.waits import DEFERRAL_GRACE, SinchWait, deadline, finish, finish_event
 
 SUCCESS = PollResult("success", "sent", "Campaign c1 is 'sent'", "Campaign c1", xcom={"id": "c1"})
 FAILURE = PollResult("failure", "REJECTED", "rejected by T-Mobile: brand mismatch", "10DLC campaign 01H")
 PENDING = PollResult("pending", "sending", "Campaign c1 is 'sending', waiting for ['sent']", "Campaign c1")
+#: The one timeout message of every wait mode on PENDING.
+TIMEOUT_TEXT = (
+    "Timed out waiting on Campaign c1 (last status 'sending'): Campaign c1 is 'sending', waiting for ['sent']"
+)
 
 
 # --- finish ---------------------------------------------------------------------------------------
@@ -65,16 +67,20 @@ def test_finish_event_failure_with_few_fields() -> None:
     assert str(info.value) == "Sinch resource reached terminal status 'unknown'"
 
 
-def test_finish_event_timeout_raises_wait_timeout() -> None:
+def test_finish_event_timeout_raises_wait_timeout_naming_resource_and_last_status() -> None:
     event = {
         "status": "error",
         "timeout": True,
-        "message": "The wait reached its deadline before a target status.",
+        "resource": "Campaign c1",
+        "api_status": "sending",
+        "message": "Campaign c1 is 'sending', waiting for ['sent']",
         "campaign_id": "c1",
     }
     with pytest.raises(SinchWaitTimeout) as info:
         finish_event(event)
-    assert str(info.value) == "The wait reached its deadline before a target status."
+    assert str(info.value) == TIMEOUT_TEXT
+    assert isinstance(info.value, AirflowSensorTimeout)  # Airflow fails it without a retry
+    assert (info.value.resource, info.value.status) == ("Campaign c1", "sending")
 
 
 def test_finish_event_error_raises_sinch_error() -> None:
@@ -99,7 +105,7 @@ def test_finish_event_without_event_raises(event: dict[str, Any] | None) -> None
     assert str(info.value) == "The trigger ended without an event."
 
 
-# --- deadline and defer_timeout -------------------------------------------------------------------
+# --- deadline -------------------------------------------------------------------
 def test_deadline_none() -> None:
     assert deadline(None) is None
 
@@ -115,20 +121,6 @@ def test_deadline_is_epoch_seconds_from_now(timeout: Any, seconds: float) -> Non
     after = time.time()
     assert end is not None
     assert before + seconds <= end <= after + seconds
-
-
-@pytest.mark.parametrize(
-    ("timeout", "expected"),
-    [
-        (None, None),
-        (30, timedelta(seconds=30)),
-        (2.5, timedelta(seconds=2.5)),
-        (timedelta(days=3), timedelta(days=3)),
-    ],
-    ids=["none", "int", "float", "timedelta"],
-)
-def test_defer_timeout(timeout: Any, expected: timedelta | None) -> None:
-    assert defer_timeout(timeout) == expected
 
 
 # --- The base sensor, with a scripted check --------------------------------------------------------
@@ -186,7 +178,12 @@ def test_deferrable_pending_defers_with_deadline() -> None:
     assert before + 600 <= end_time <= time.time() + 600
     assert info.value.trigger == {"trigger_end_time": end_time}
     assert info.value.method_name == "execute_complete"
-    assert info.value.timeout == timedelta(seconds=600)
+    # Airflow's own backstop comes after the trigger's deadline, so the trigger's event wins.
+    assert (
+        timedelta(seconds=599) + DEFERRAL_GRACE
+        <= info.value.timeout
+        <= timedelta(seconds=600) + DEFERRAL_GRACE
+    )
 
 
 def test_execute_complete_turns_events_back() -> None:
@@ -200,3 +197,110 @@ def test_sensor_keeps_hook_params() -> None:
     sensor = ScriptedSensor(task_id="wait", results=[], hook_params={"timeout": 5})
     assert sensor.hook_params == {"timeout": 5}
     assert sensor.sinch_conn_id == "sinch_test"
+
+
+# --- One timeout behaviour in every mode ------------------------------------------------------------
+class FakeTI:
+    def __init__(self, start_date: Any = None) -> None:
+        self.start_date = start_date
+        self.try_number = 1
+
+    def get_first_reschedule_date(self, context: Any) -> Any:
+        return None
+
+
+def test_poke_mode_timeout_names_resource_and_last_status(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("airflow.sdk.bases.sensor.time.sleep", lambda s: None)
+    sensor = ScriptedSensor(task_id="wait", results=[PENDING, PENDING], timeout=0, poke_interval=1)
+    with pytest.raises(SinchWaitTimeout) as info:
+        sensor.execute({"ti": FakeTI()})
+    assert str(info.value) == TIMEOUT_TEXT
+
+
+def test_reschedule_mode_timeout_names_resource_and_last_status() -> None:
+    sensor = ScriptedSensor(task_id="wait", results=[PENDING], timeout=0, mode="reschedule")
+    with pytest.raises(SinchWaitTimeout) as info:
+        sensor.execute({"ti": FakeTI()})
+    assert str(info.value) == TIMEOUT_TEXT
+
+
+def test_deferred_timeout_ends_the_same_way() -> None:
+    sensor = ScriptedSensor(task_id="wait", results=[])
+    event = {
+        "status": "error",
+        "timeout": True,
+        **{k: v for k, v in PENDING.to_event().items() if k != "status"},
+    }
+    with pytest.raises(SinchWaitTimeout) as info:
+        sensor.execute_complete({}, event)
+    assert str(info.value) == TIMEOUT_TEXT
+
+
+class WaitingOperator(SinchWait, BaseOperator):
+    """An operator with ``wait_for_completion`` on the shared machinery."""
+
+    def __init__(
+        self, *, results: list[PollResult], timeout: float, poll_interval: float = 60, **kwargs: Any
+    ):
+        super().__init__(**kwargs)
+        self.results = results
+        self.timeout = timeout
+        self.poll_interval = poll_interval
+        self.deferrable = False
+
+    def check(self) -> PollResult:
+        return self.results.pop(0)
+
+    def build_trigger(self, end_time: float | None) -> Any:
+        return {"end_time": end_time}
+
+
+def test_operator_sync_wait_timeout_ends_the_same_way(slept: list[float]) -> None:
+    operator = WaitingOperator(
+        task_id="op", results=[PENDING, PENDING, PENDING], timeout=90, poll_interval=60
+    )
+    clock = iter([0.0, 0.0, 60.0, 90.0])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(waits.time, "monotonic", lambda: next(clock))
+        with pytest.raises(SinchWaitTimeout) as info:
+            operator.wait({})
+    assert str(info.value) == TIMEOUT_TEXT
+    assert slept == [60.0, 30.0]  # the last sleep is clipped to the deadline
+
+
+# --- soft_fail on every sensor path -----------------------------------------------------------------
+def test_soft_fail_skips_a_failure_at_the_deferrable_first_check() -> None:
+    sensor = ScriptedSensor(task_id="wait", results=[FAILURE], deferrable=True, soft_fail=True)
+    with pytest.raises(AirflowSkipException, match="REJECTED"):
+        sensor.execute({})
+
+
+def test_soft_fail_skips_a_poke_failure() -> None:
+    sensor = ScriptedSensor(task_id="wait", results=[FAILURE], soft_fail=True)
+    with pytest.raises(AirflowSkipException):
+        sensor.execute({"ti": FakeTI()})
+
+
+def test_soft_fail_skips_a_timeout() -> None:
+    sensor = ScriptedSensor(task_id="wait", results=[PENDING], timeout=0, mode="reschedule", soft_fail=True)
+    with pytest.raises(AirflowSkipException):
+        sensor.execute({"ti": FakeTI()})
+
+
+# --- execution_timeout bounds a deferred wait --------------------------------------------------------
+def test_deferral_deadline_is_clipped_to_what_is_left_of_execution_timeout() -> None:
+    from datetime import datetime, timezone
+
+    started = datetime.now(timezone.utc) - timedelta(minutes=4)
+    sensor = ScriptedSensor(
+        task_id="wait",
+        results=[PENDING],
+        deferrable=True,
+        timeout=timedelta(days=90),
+        execution_timeout=timedelta(minutes=10),
+    )
+    with pytest.raises(TaskDeferred):
+        sensor.execute({"ti": FakeTI(started)})
+    (end_time,) = sensor.built
+    assert end_time is not None
+    assert abs(end_time - (started.timestamp() + 600)) < 2  # six minutes left, not 90 days
