@@ -173,6 +173,10 @@ class FakeTI:
     def xcom_push(self, key: str, value: Any) -> None:
         self.xcom[key] = value
 
+    def get_first_reschedule_date(self, context: Any) -> Any:
+        """Reschedule-mode sensors ask when their first poke was; ``None``: this is it."""
+        return None
+
 
 @pytest.fixture
 def make_context() -> Any:

@@ -459,3 +459,109 @@ def test_no_secret_in_log_records(
     for record in caplog.records:
         for secret in (SECRET_KEY, "token-1", "token-2"):
             assert secret not in record.getMessage()
+
+
+# --- One token request for many waiters; renewal only of the token that failed ----------------------
+def test_fifty_concurrent_async_requests_with_an_empty_cache_make_one_token_request() -> None:
+    token_requests: list[httpx.Request] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == TOKEN_URL:
+            token_requests.append(request)
+            await asyncio.sleep(0.01)  # every other request arrives while this one is in flight
+            return httpx.Response(200, json={"access_token": "shared", "expires_in": 3600})
+        assert request.headers["Authorization"] == "Bearer shared"
+        return httpx.Response(200, json={"ok": True})
+
+    async def go() -> list[Any]:
+        transport = AsyncTransport(
+            SHORT_CODE_HOST,
+            auth=OAuth2ClientCredentials(KEY_ID, KEY_SECRET, TOKEN_URL),
+            settings=HttpSettings(),
+            account_key="test",
+            mock_transport=httpx.MockTransport(handler),
+        )
+        try:
+            return await asyncio.gather(*(transport.call(PING) for _ in range(50)))
+        finally:
+            await transport.aclose()
+
+    assert asyncio.run(go()) == [{"ok": True}] * 50
+    assert len(token_requests) == 1
+
+
+def test_concurrent_sync_requests_with_an_empty_cache_make_one_token_request(requests_mock: Any) -> None:
+    import threading
+    import time as real_time
+
+    def slow_token(request: Any, context: Any) -> dict[str, Any]:
+        real_time.sleep(0.05)
+        return {"access_token": "shared", "expires_in": 3600}
+
+    token = requests_mock.post(TOKEN_URL, json=slow_token)
+    route = requests_mock.get(PING_URL, json={"ok": True})
+    auth = OAuth2ClientCredentials(KEY_ID, KEY_SECRET, TOKEN_URL)
+    start = threading.Barrier(8)
+
+    def call() -> None:
+        transport = sync_transport(auth)  # one hook per thread, one process-wide cache
+        start.wait()
+        transport.call(PING)
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert token.call_count == 1
+    assert _bearers(route) == ["Bearer shared"] * 8
+
+
+def test_a_401_on_a_token_another_request_already_renewed_renews_nothing() -> None:
+    issued = iter(["stale", "fresh", "third"])
+    token_requests: list[str] = []
+    api_calls: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == TOKEN_URL:
+            token = next(issued)
+            token_requests.append(token)
+            return httpx.Response(200, json={"access_token": token, "expires_in": 3600})
+        bearer = request.headers["Authorization"].removeprefix("Bearer ")
+        api_calls.append(bearer)
+        await asyncio.sleep(0)
+        if bearer == "stale":  # revoked at Sinch while still cached here
+            return httpx.Response(401, json={"error": {"message": "expired", "status": "UNAUTHENTICATED"}})
+        return httpx.Response(200, json={"ok": True})
+
+    async def go() -> list[Any]:
+        transport = AsyncTransport(
+            SHORT_CODE_HOST,
+            auth=OAuth2ClientCredentials(KEY_ID, KEY_SECRET, TOKEN_URL),
+            settings=HttpSettings(),
+            account_key="test",
+            mock_transport=httpx.MockTransport(handler),
+        )
+        try:
+            return await asyncio.gather(transport.call(PING), transport.call(PING))
+        finally:
+            await transport.aclose()
+
+    assert asyncio.run(go()) == [{"ok": True}, {"ok": True}]
+    # Both requests went out with the stale token and got a 401; the first renewed it, the
+    # second found "fresh" already cached and replayed with it instead of renewing again.
+    assert token_requests == ["stale", "fresh"]
+    assert sorted(api_calls) == ["fresh", "fresh", "stale", "stale"]
+
+
+def test_renew_drops_only_the_token_that_failed(requests_mock: Any) -> None:
+    requests_mock.post(TOKEN_URL, [{"json": {"access_token": t, "expires_in": 3600}} for t in ("a", "b")])
+    auth = OAuth2ClientCredentials(KEY_ID, KEY_SECRET, TOKEN_URL)
+    run = sync_transport(auth).run
+
+    assert auth.token(run) == "a"
+    assert auth.renew("a") is True
+    assert auth.token(run) == "b"
+    assert auth.renew("a") is True  # a replay may help: the cached token is another one
+    assert auth.cached_token() == "b"  # ...which is kept
