@@ -6,7 +6,6 @@ methods are thin typed wrappers. The async trigger reuses the same descriptions.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
@@ -14,10 +13,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 from urllib.parse import urlencode
 
 from airflow_provider_sinch._auth import CampaignSecretKeyAuth
-from airflow_provider_sinch._files import MAX_CONTACTS_PER_REQUEST, json_array_chunks
+from airflow_provider_sinch._files import MAX_CONTACTS_PER_REQUEST
 from airflow_provider_sinch._http import Endpoint
+from airflow_provider_sinch.contacts import create_request_body
 from airflow_provider_sinch.exceptions import SinchValidationError
 from airflow_provider_sinch.hooks.base import SinchBaseHook
+from airflow_provider_sinch.send_date import resolve_send_date
 from airflow_provider_sinch.statuses import (
     CampaignStatus,
     PollResult,
@@ -94,30 +95,12 @@ def to_api_datetime(value: datetime | str, *, fmt: str = API_DATETIME) -> str:
     return value.strftime(fmt)
 
 
-def _tz_name(value: datetime) -> str | None:
-    tz = value.tzinfo
-    name = getattr(tz, "key", None) or getattr(tz, "name", None)  # zoneinfo / pendulum
-    if (isinstance(name, str) and "/" in name) or name in ("UTC", "Etc/UTC"):
-        return str(name)
-    return None
-
-
 def send_date_fields(send_date: datetime | str, tz: str | None) -> dict[str, str]:
-    """``send_date`` (``yyyy-mm-dd HH:MM``) and a matching ``timezone`` for the create call."""
-    if isinstance(send_date, str):
-        return {"send_date": send_date, **({"timezone": tz} if tz else {})}
-    if send_date.tzinfo is None:
-        return {"send_date": send_date.strftime(SEND_DATE_FORMAT), "timezone": tz or "UTC"}
-    if tz:
-        from zoneinfo import ZoneInfo
+    """``send_date`` (``yyyy-mm-dd HH:MM``) and a matching ``timezone``; a past date is refused.
 
-        local = send_date.astimezone(ZoneInfo(tz))
-        return {"send_date": local.strftime(SEND_DATE_FORMAT), "timezone": tz}
-    name = _tz_name(send_date)
-    if name:
-        return {"send_date": send_date.strftime(SEND_DATE_FORMAT), "timezone": name}
-    # A fixed offset has no IANA name: send the same instant in UTC.
-    return {"send_date": send_date.astimezone(timezone.utc).strftime(SEND_DATE_FORMAT), "timezone": "UTC"}
+    See :func:`airflow_provider_sinch.send_date.resolve_send_date` for the accepted forms.
+    """
+    return resolve_send_date(send_date, tz).fields()
 
 
 def _check_batch(contacts: Sequence[Sequence[Any]], argument: str = "contacts") -> list[list[Any]]:
@@ -224,9 +207,12 @@ class SinchCampaignHook(SinchBaseHook):
     ) -> dict[str, Any]:
         """Duplicate ``template_campaign_id`` (``POST /v1/campaign/create``, ``logic=duplicate``).
 
-        ``contacts`` may be any re-iterable of rows (a list, or a
-        :class:`~airflow_provider_sinch._files.Contacts` over a file): it is streamed into the
-        request body, never held whole in memory.
+        ``contacts`` may be any iterable of rows (a list, a
+        :class:`~airflow_provider_sinch.contacts.Contacts` over a file, or the
+        :class:`~airflow_provider_sinch.contacts.CheckedContacts` the operator made): the body is
+        spooled to a temporary file while each row is checked, then sent with its
+        ``Content-Length``, never held whole in memory. A bad row or a past ``send_date`` is
+        refused before any request.
         Returns the whole answer: ``{"success", "solde", "campaign": {...}}``.
         """
         _require(template_campaign_id=template_campaign_id, name=name, send_date=send_date)
@@ -255,18 +241,11 @@ class SinchCampaignHook(SinchBaseHook):
             fields["external_channel"] = True
         if field_names is not None:
             fields["field_names"] = list(field_names)
-        head = json.dumps(fields, ensure_ascii=False)[:-1].encode() + b',"contacts":'
-        if isinstance(contacts, Iterator):
-            contacts = list(contacts)  # the body may be produced again for a retry
-
-        def body() -> Iterator[bytes]:
-            yield head
-            yield from json_array_chunks(list(row) for row in contacts)
-            yield b"}"
-
-        return self._call(
-            CREATE_CAMPAIGN, body=body, headers={"Content-Type": "application/json; charset=utf-8"}
-        )
+        # Spooled whole (rows checked) before the request, then sent with its Content-Length.
+        with create_request_body(fields, contacts) as body:
+            return self._call(
+                CREATE_CAMPAIGN, body=body.open, headers={"Content-Type": "application/json; charset=utf-8"}
+            )
 
     def send_sms(
         self, campaign_id: str, contacts: Sequence[Sequence[Any]], *, external_channel: bool = False
