@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from itertools import islice
 from typing import IO, TYPE_CHECKING, Any
 
-from airflow_provider_sinch._files import as_location, digits
+from airflow_provider_sinch._files import as_location
 from airflow_provider_sinch.exceptions import SinchValidationError
 
 if TYPE_CHECKING:
@@ -48,6 +48,8 @@ MAX_LISTED_DUPLICATES = 5
 SPOOL_MEMORY_BYTES = 1 << 20
 #: Distinct numbers remembered in a dict before they move to a temporary SQLite table.
 SEEN_IN_MEMORY = 50_000
+#: Rows whose numbers are looked up together (one SQL query per batch once on disk).
+DEDUPE_BATCH = 1000
 #: What the CSV reader allows in one cell before giving up (an unclosed quote swallows the file).
 CSV_FIELD_LIMIT = csv.field_size_limit()
 DEFAULT_ENCODING = "utf-8"
@@ -85,8 +87,11 @@ def _mark_undecodable(error: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error(_MARK_ERRORS, _mark_undecodable)
+_json_string: Any = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.encode_basestring
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_PHONE_LIKE = re.compile(r"^[\s+\d().\-/]*\d[\s\d().\-/]*$")
+_BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+# What people put between the digits of a phone number; removed to compare numbers.
+_PHONE_PUNCTUATION = str.maketrans("", "", " \t\u00a0+().-/")
 
 
 def contact_key(first_cell: str) -> str:
@@ -97,7 +102,10 @@ def contact_key(first_cell: str) -> str:
     so ``id1`` and ``ID-1`` stay two recipients.
     """
     text = first_cell.strip()
-    return "tel:" + digits(text) if _PHONE_LIKE.match(text) else "id:" + text
+    number = text.translate(_PHONE_PUNCTUATION)
+    if number.isdigit() and number.isascii():
+        return "tel:" + number
+    return "id:" + text
 
 
 class ContactsProblem(Exception):
@@ -303,6 +311,15 @@ class Contacts:
         yield from self.read()[1]
 
     def _check_row(self, number: int, row: Any) -> list[str] | ContactsProblem | None:
+        if type(row) is list and self.is_file:  # a CSV record: strings already (the hot path)
+            joined = "".join(row)
+            if not joined.strip():
+                return None  # a blank CSV line
+            if not _BAD_CHARACTER.search(joined) and row[0].strip():
+                return row
+        return self._check_slowly(number, row)
+
+    def _check_slowly(self, number: int, row: Any) -> list[str] | ContactsProblem | None:
         where = "line" if self.is_file else "row"
         if isinstance(row, str):
             row = [row]
@@ -367,17 +384,34 @@ class _SeenKeys:
         self._limit = memory_limit or SEEN_IN_MEMORY
         self._db: sqlite3.Connection | None = None
 
-    def first(self, key: str, number: int) -> int | None:
-        """Record ``key`` at ``number``; the number of its first row if it was already there."""
+    def firsts(self, items: Sequence[tuple[str, int]]) -> list[int | None]:
+        """Record each ``(key, number)`` in order; for each, its key's first number if met before.
+
+        Given in batches so that, once on disk, a batch costs two SQL statements, not one per row.
+        """
         if self._db is None:
-            first = self._memory.setdefault(key, number)
-            if len(self._memory) > self._limit:
+            memory = self._memory
+            answers = [memory.setdefault(key, number) for key, number in items]
+            if len(memory) > self._limit:
                 self._spill()
-            return None if first == number else first
-        inserted = self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, number)).rowcount
-        if inserted:
-            return None
-        return int(self._db.execute("SELECT number FROM seen WHERE key = ?", (key,)).fetchone()[0])
+            return [
+                None if first == number else first for first, (_, number) in zip(answers, items, strict=True)
+            ]
+        keys = list({key for key, _ in items})
+        known: dict[str, int] = {}
+        for start in range(0, len(keys), 900):  # SQLite allows 999 variables per statement before 3.32
+            part = keys[start : start + 900]
+            query = f"SELECT key, number FROM seen WHERE key IN ({','.join('?' * len(part))})"  # noqa: S608
+            known.update(self._db.execute(query, part).fetchall())
+        new: dict[str, int] = {}
+        firsts: list[int | None] = []
+        for key, number in items:
+            first = known.get(key)
+            if first is None:
+                first = new.setdefault(key, number)
+            firsts.append(None if first == number else first)
+        self._db.executemany("INSERT INTO seen VALUES (?, ?)", new.items())
+        return firsts
 
     def _spill(self) -> None:
         # "" is SQLite's private temporary database: on disk, deleted when closed.
@@ -419,16 +453,26 @@ class CheckedContacts:
         self.duplicate_examples: list[tuple[int, int]] = []
         self.field_names: list[str] | None = None
         self._spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
-        self._spool.write(b"[")
         self._length = 0
-        self._encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        self._pending: list[str] = ["["]  # written to the spool a block at a time
+        self._pending_size = 0
 
     def _add(self, row: list[str]) -> None:
-        self._spool.write((",\n" if self.count else "\n").encode() + self._encode(row).encode("utf-8"))
+        # Every cell is a str by now: the C string encoder per cell beats json.dumps per row.
+        text = (",\n[" if self.count else "\n[") + ",".join(map(_json_string, row)) + "]"
+        self._pending.append(text)
+        self._pending_size += len(text)
         self.count += 1
+        if self._pending_size > 1 << 16:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._spool.write("".join(self._pending).encode("utf-8"))
+        self._pending, self._pending_size = [], 0
 
     def _finish(self) -> None:
-        self._spool.write(b"\n]")
+        self._pending.append("\n]")
+        self._flush()
         self._length = self._spool.tell()
 
     def __len__(self) -> int:
@@ -591,9 +635,15 @@ def _check(
     seen = _SeenKeys() if dedupe else None
     problems: list[ContactsProblem] = []
     bad = 0
+    check_row = contacts._check_row
+    pending: list[tuple[int, list[str]]] = []
+    records: Iterator[tuple[int, Any]] = iter(())
     try:
-        checked.field_names, rows = contacts.read()
-        for number, row in rows:
+        checked.field_names, records = contacts._header_and_records()
+        for number, record in records:
+            row = record if isinstance(record, ContactsProblem) else check_row(number, record)
+            if row is None:
+                continue  # a blank line
             if isinstance(row, ContactsProblem):
                 bad += 1
                 if len(problems) < MAX_LISTED_PROBLEMS:
@@ -601,19 +651,20 @@ def _check(
                 continue
             if bad:
                 continue  # nothing will be sent: keep reading only to count the bad rows
-            if seen is not None:
-                first = seen.first(contact_key(row[0]), number)
-                if first is not None:
-                    checked.duplicates += 1
-                    if len(checked.duplicate_examples) < MAX_LISTED_DUPLICATES:
-                        checked.duplicate_examples.append((number, first))
-                    continue
-            checked._add(row)
+            if seen is None:
+                checked._add(row)
+                continue
+            pending.append((number, row))
+            if len(pending) >= DEDUPE_BATCH:
+                _add_new(checked, seen, pending)
+        if not bad and seen is not None:
+            _add_new(checked, seen, pending)
         checked._finish()
     except BaseException:
         checked.close()
         raise
     finally:
+        getattr(records, "close", lambda: None)()
         if seen is not None:
             seen.close()
     if bad:
@@ -634,6 +685,19 @@ def _check(
             ]
         )
     return checked
+
+
+def _add_new(checked: CheckedContacts, seen: _SeenKeys, pending: list[tuple[int, list[str]]]) -> None:
+    """Spool the pending rows whose number was not met before, in order; count the others."""
+    firsts = seen.firsts([(contact_key(row[0]), number) for number, row in pending])
+    for (number, row), first in zip(pending, firsts, strict=True):
+        if first is None:
+            checked._add(row)
+            continue
+        checked.duplicates += 1
+        if len(checked.duplicate_examples) < MAX_LISTED_DUPLICATES:
+            checked.duplicate_examples.append((number, first))
+    pending.clear()
 
 
 def _describe_problems(contacts: Contacts, problems: list[ContactsProblem], bad: int) -> str:

@@ -343,13 +343,18 @@ def test_contact_key(cell: str, key: str) -> None:
     assert contact_key(cell) == key
 
 
-def test_duplicates_are_found_after_the_numbers_move_to_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("batch", [1, 2, 5, 1000])
+def test_duplicates_are_found_after_the_numbers_move_to_disk(
+    monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
     monkeypatch.setattr(contacts_module, "SEEN_IN_MEMORY", 3)
-    rows = [[f"+1555000{n:04d}"] for n in range(10)] + [["+1 555 000 0002"], ["1555-000-0009"]]
+    monkeypatch.setattr(contacts_module, "DEDUPE_BATCH", batch)
+    rows = [[f"+1555000{n:04d}"] for n in range(10)]
+    rows += [["+1 555 000 0002"], ["1555-000-0009"], ["+15550000010"], ["15550000010"], ["+15550000001"]]
     with check_contacts(rows) as checked:
-        assert checked.count == 10
-        assert checked.duplicates == 2
-        assert checked.duplicate_examples == [(11, 3), (12, 10)]
+        assert [row[0] for row in checked] == [f"+1555000{n:04d}" for n in range(11)]
+        assert checked.duplicates == 4
+        assert checked.duplicate_examples == [(11, 3), (12, 10), (14, 13), (15, 2)]
 
 
 def test_duplicates_are_logged_with_examples(caplog: pytest.LogCaptureFixture) -> None:
