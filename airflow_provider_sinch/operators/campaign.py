@@ -133,7 +133,8 @@ class SinchCreateCampaignOperator(_CampaignOperator):
         malformed or more than an hour in the past (the document's limit).
     :param sender: sender name; give it with ``message`` or not at all.
     :param message: message text (``[[URL]]``, ``[[A]]``... placeholders); goes with ``sender``.
-    :param timezone: IANA time zone of a string ``send_date`` (default UTC).
+    :param timezone: IANA time zone the send date is sent in: a string without offset or a naive
+        datetime is read there, an aware one converted to it (default: its own zone, else UTC).
     :param tag: any string; see above for how it takes part in retries.
     :param external_channel: use the external channel (if unlocked on the account).
     :param field_names: names of the contact columns; by default the CSV header when
