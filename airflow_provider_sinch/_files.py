@@ -1,4 +1,6 @@
-"""Streaming readers and writers: contacts in, exports out, never all in memory.
+"""Streaming files: locations, multipart uploads and exports, never all in memory.
+
+Contacts files are read by :mod:`airflow_provider_sinch.contacts`.
 
 Paths are local (``/data/x.csv``) or anything ``ObjectStoragePath`` understands
 (``s3://bucket/x.csv``, ``file:///data/x.csv``).
@@ -24,13 +26,6 @@ T = TypeVar("T")
 #: The documents' limit for one ``contacts`` list (sendsms, landing pages, redirect).
 MAX_CONTACTS_PER_REQUEST = 1000
 
-ContactRow = list[str]
-ContactsSource = Any  # a list of rows, or a path (str, PathLike, ObjectStoragePath)
-
-
-def _is_path(source: Any) -> bool:
-    return isinstance(source, (str, os.PathLike)) or (hasattr(source, "open") and hasattr(source, "fs"))
-
 
 def as_location(source: Any) -> Any:
     """A local ``Path`` or an ``ObjectStoragePath``."""
@@ -44,112 +39,15 @@ def as_location(source: Any) -> Any:
     return Path(text.removeprefix("file://"))
 
 
-@contextmanager
-def open_text(source: Any) -> Iterator[IO[str]]:
-    location = as_location(source)
-    if isinstance(location, Path):
-        with location.open(encoding="utf-8-sig", newline="") as fh:
-            yield fh
-    else:
-        with location.open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fh:
-            yield fh
-
-
 def digits(phone: Any) -> str:
     """A phone number reduced to its digits, to compare ``+1 (555) 010-0000`` with ``15550100000``."""
     return re.sub(r"\D", "", str(phone))
-
-
-class Contacts:
-    """Recipients from a list of rows or a CSV file, read lazily and re-iterable.
-
-    One recipient per row, phone number (or external id) first. Iterating a file reopens it,
-    so a request body built from it can be produced again for a retry.
-
-    :param source: rows (``[["+15550100", "Alice"], ...]``) or a CSV path.
-    :param header: the CSV's first row names the fields (it also gives ``field_names``).
-    :param argument: the operator argument's name, quoted in errors.
-    """
-
-    def __init__(self, source: ContactsSource, *, header: bool = False, argument: str = "contacts") -> None:
-        if source is None:
-            raise SinchValidationError([(argument, "is required: a list of rows or the path of a CSV file")])
-        self.source = source
-        self.header = header
-        self.argument = argument
-        self.is_file = _is_path(source)
-        if not self.is_file and not isinstance(source, Iterable):
-            raise SinchValidationError(
-                [(argument, f"must be a list of rows or a CSV path, got {type(source)}")]
-            )
-        if not self.is_file and isinstance(source, Iterator):
-            # A one-shot iterator could not be read again for a retried request.
-            self.source = list(source)
-
-    def field_names(self) -> list[str] | None:
-        if not (self.is_file and self.header):
-            return None
-        with open_text(self.source) as fh:
-            first = next(csv.reader(fh), None)
-        return [name.strip() for name in first] if first else None
-
-    def _raw_rows(self) -> Iterator[tuple[int, Any]]:
-        if self.is_file:
-            with open_text(self.source) as fh:
-                reader = csv.reader(fh)
-                if self.header:
-                    next(reader, None)
-                yield from enumerate(reader, start=2 if self.header else 1)
-        else:
-            yield from enumerate(self.source, start=1)
-
-    def __iter__(self) -> Iterator[ContactRow]:
-        where = "line" if self.is_file else "row"
-        for number, row in self._raw_rows():
-            if isinstance(row, str):
-                row = [row]
-            if not isinstance(row, Sequence) or isinstance(row, (bytes, bytearray)):
-                raise SinchValidationError(
-                    [(self.argument, f"{where} {number} is not a list of values: {row!r}")]
-                )
-            if self.is_file and not any(str(v).strip() for v in row):
-                continue  # blank CSV line
-            values = ["" if v is None else str(v) for v in row]
-            if not values or not values[0].strip():
-                raise SinchValidationError(
-                    [(self.argument, f"{where} {number} has no phone number (it must be the first column)")]
-                )
-            yield values
-
-    def describe(self) -> str:
-        return f"file {self.source}" if self.is_file else "list"
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-def json_array_chunks(rows: Iterable[Any], *, block_size: int = 64 * 1024) -> Iterator[bytes]:
-    """``[row, row, ...]`` as JSON, in blocks of about ``block_size`` bytes.
-
-    Blocks, not one chunk per row: each chunk becomes one write on the socket.
-    """
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    parts: list[str] = ["["]
-    size = 0
-    first = True
-    for row in rows:
-        text = encode(row) if first else "," + encode(row)
-        first = False
-        parts.append(text)
-        size += len(text)
-        if size >= block_size:
-            yield "".join(parts).encode()
-            parts, size = [], 0
-    parts.append("]")
-    yield "".join(parts).encode()
 
 
 # --- Multipart upload, streamed ------------------------------------------------------------------

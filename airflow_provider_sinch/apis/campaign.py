@@ -80,32 +80,6 @@ def to_api_datetime(value: datetime | str, *, fmt: str = API_DATETIME) -> str:
     return value.strftime(fmt)
 
 
-def _tz_name(value: datetime) -> str | None:
-    tz = value.tzinfo
-    name = getattr(tz, "key", None) or getattr(tz, "name", None)  # zoneinfo / pendulum
-    if (isinstance(name, str) and "/" in name) or name in ("UTC", "Etc/UTC"):
-        return str(name)
-    return None
-
-
-def send_date_fields(send_date: datetime | str, tz: str | None) -> dict[str, str]:
-    """``send_date`` (``yyyy-mm-dd HH:MM``) and a matching ``timezone`` for the create call."""
-    if isinstance(send_date, str):
-        return {"send_date": send_date, **({"timezone": tz} if tz else {})}
-    if send_date.tzinfo is None:
-        return {"send_date": send_date.strftime(SEND_DATE_FORMAT), "timezone": tz or "UTC"}
-    if tz:
-        from zoneinfo import ZoneInfo
-
-        local = send_date.astimezone(ZoneInfo(tz))
-        return {"send_date": local.strftime(SEND_DATE_FORMAT), "timezone": tz}
-    name = _tz_name(send_date)
-    if name:
-        return {"send_date": send_date.strftime(SEND_DATE_FORMAT), "timezone": name}
-    # A fixed offset has no IANA name: send the same instant in UTC.
-    return {"send_date": send_date.astimezone(timezone.utc).strftime(SEND_DATE_FORMAT), "timezone": "UTC"}
-
-
 def evaluate_campaign(campaign: CampaignInfo, campaign_id: str, target_statuses: Iterable[str]) -> PollResult:
     """Decide a wait on a campaign from its info.
 

@@ -6,7 +6,6 @@ described once (and re-exported here); the async trigger runs the same descripti
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
@@ -14,7 +13,7 @@ from urllib.parse import urlencode
 
 from airflow_provider_sinch import connections
 from airflow_provider_sinch._auth import CampaignSecretKeyAuth
-from airflow_provider_sinch._files import MAX_CONTACTS_PER_REQUEST, json_array_chunks
+from airflow_provider_sinch._files import MAX_CONTACTS_PER_REQUEST
 from airflow_provider_sinch.apis import campaign as api
 from airflow_provider_sinch.apis.campaign import (
     API_DATETIME,
@@ -38,11 +37,12 @@ from airflow_provider_sinch.apis.campaign import (
     CampaignInfo,
     CreatedCampaign,
     evaluate_campaign,
-    send_date_fields,
     to_api_datetime,
 )
+from airflow_provider_sinch.contacts import create_request_body
 from airflow_provider_sinch.exceptions import SinchValidationError
 from airflow_provider_sinch.hooks.base import SinchBaseHook
+from airflow_provider_sinch.send_date import resolve_send_date
 from airflow_provider_sinch.statuses import CampaignStatus, PollResult
 
 __all__ = [
@@ -70,6 +70,14 @@ __all__ = [
     "send_date_fields",
     "to_api_datetime",
 ]
+
+
+def send_date_fields(send_date: datetime | str, tz: str | None) -> dict[str, str]:
+    """``send_date`` (``yyyy-mm-dd HH:MM``) and a matching ``timezone``; a past date is refused.
+
+    See :func:`airflow_provider_sinch.send_date.resolve_send_date` for the accepted forms.
+    """
+    return resolve_send_date(send_date, tz).fields()
 
 
 def _check_batch(contacts: Sequence[Sequence[Any]], argument: str = "contacts") -> list[list[Any]]:
@@ -147,9 +155,12 @@ class SinchCampaignHook(SinchBaseHook):
     ) -> dict[str, Any]:
         """Duplicate ``template_campaign_id`` (``POST /v1/campaign/create``, ``logic=duplicate``).
 
-        ``contacts`` may be any re-iterable of rows (a list, or a
-        :class:`~airflow_provider_sinch._files.Contacts` over a file): it is streamed into the
-        request body, never held whole in memory.
+        ``contacts`` may be any iterable of rows (a list, a
+        :class:`~airflow_provider_sinch.contacts.Contacts` over a file, or the
+        :class:`~airflow_provider_sinch.contacts.CheckedContacts` the operator made): the body is
+        spooled to a temporary file while each row is checked, then sent with its
+        ``Content-Length``, never held whole in memory. A bad row or a past ``send_date`` is
+        refused before any request.
         Returns the whole answer: ``{"success", "solde", "campaign": {...}}``.
         """
         _require(template_campaign_id=template_campaign_id, name=name, send_date=send_date)
@@ -178,18 +189,11 @@ class SinchCampaignHook(SinchBaseHook):
             fields["external_channel"] = True
         if field_names is not None:
             fields["field_names"] = list(field_names)
-        head = json.dumps(fields, ensure_ascii=False)[:-1].encode() + b',"contacts":'
-        if isinstance(contacts, Iterator):
-            contacts = list(contacts)  # the body may be produced again for a retry
-
-        def body() -> Iterator[bytes]:
-            yield head
-            yield from json_array_chunks(list(row) for row in contacts)
-            yield b"}"
-
-        return self._call(
-            CREATE_CAMPAIGN, body=body, headers={"Content-Type": "application/json; charset=utf-8"}
-        )
+        # Spooled whole (rows checked) before the request, then sent with its Content-Length.
+        with create_request_body(fields, contacts) as body:
+            return self._call(
+                CREATE_CAMPAIGN, body=body.open, headers={"Content-Type": "application/json; charset=utf-8"}
+            )
 
     def send_sms(
         self, campaign_id: str, contacts: Sequence[Sequence[Any]], *, external_channel: bool = False

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,6 @@ from airflow.sdk import BaseOperator
 
 from airflow_provider_sinch._files import (
     MAX_CONTACTS_PER_REQUEST,
-    Contacts,
     RecordWriter,
     batched,
     check_file_format,
@@ -29,9 +28,11 @@ from airflow_provider_sinch._files import (
     open_output,
 )
 from airflow_provider_sinch._time import parse_timestamp
+from airflow_provider_sinch.contacts import CheckedContacts, check_contacts
 from airflow_provider_sinch.exceptions import SinchValidationError
 from airflow_provider_sinch.links import SinchCampaignLink
 from airflow_provider_sinch.operators.base import NotVisibleYet, at_most_once, try_number
+from airflow_provider_sinch.send_date import SEND_DATE_FORMAT, SendDate, resolve_send_date
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -103,8 +104,12 @@ class SinchCreateCampaignOperator(_CampaignOperator):
     """Create a campaign by duplicating a template (``POST /v1/campaign/create``).
 
     Returns the API's ``campaign`` object (``uuid``, ``url``, ``contact_count``,
-    ``duplicated_contacts``, ``wrong_contacts``, ``tag``) and pushes ``campaign_id`` and
+    ``duplicated_contacts``, ``wrong_contacts``, ``tag``) plus ``duplicates_skipped`` (rows this
+    task dropped because an earlier row had the same number) and pushes ``campaign_id`` and
     ``campaign_url`` to XCom. Logs the remaining credits and the wrong contacts.
+
+    The contacts are read and checked whole before any request: a bad row anywhere fails the
+    task, listing the first bad rows by line, and nothing is created.
 
     A retried task does not create a second campaign: with no ``tag`` the operator tags the
     campaign with a marker unique to the task instance; with your ``tag`` it matches on tag,
@@ -116,16 +121,21 @@ class SinchCreateCampaignOperator(_CampaignOperator):
     :param name: the new campaign's name.
     :param contacts: rows (``[["+15550100", "Alice"]]``) or the path of a CSV file (local or any
         ``ObjectStoragePath``), one recipient per row, phone number first; streamed, never loaded whole.
-    :param send_date: an aware datetime (sent as ``yyyy-mm-dd HH:MM`` with a matching ``timezone``),
-        a string in the API's format, or ``None`` for now.
+    :param send_date: an aware datetime or pendulum DateTime, an ISO 8601 string with an offset
+        (what ``{{ data_interval_end }}`` renders), or ``yyyy-mm-dd HH:MM`` in ``timezone``; a naive
+        datetime only with ``timezone``; ``None`` for now. Refused before any request when
+        malformed or more than an hour in the past (the document's limit).
     :param sender: sender name; give it with ``message`` or not at all.
     :param message: message text (``[[URL]]``, ``[[A]]``... placeholders); goes with ``sender``.
-    :param timezone: IANA time zone of a string ``send_date`` (default UTC).
+    :param timezone: IANA time zone the send date is sent in: a string without offset or a naive
+        datetime is read there, an aware one converted to it (default: its own zone, else UTC).
     :param tag: any string; see above for how it takes part in retries.
     :param external_channel: use the external channel (if unlocked on the account).
     :param field_names: names of the contact columns; by default the CSV header when
         ``contacts_header`` is set.
     :param contacts_header: the CSV's first row is a header.
+    :param contacts_encoding: the CSV file's encoding (default UTF-8; ``cp1252``, ``latin-1``...).
+    :param allow_empty: create the campaign even when the contacts hold no recipient.
     """
 
     template_fields: Sequence[str] = (
@@ -155,6 +165,8 @@ class SinchCreateCampaignOperator(_CampaignOperator):
         external_channel: bool = False,
         field_names: Sequence[str] | None = None,
         contacts_header: bool = False,
+        contacts_encoding: str | None = None,
+        allow_empty: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -169,6 +181,8 @@ class SinchCreateCampaignOperator(_CampaignOperator):
         self.external_channel = external_channel
         self.field_names = field_names
         self.contacts_header = contacts_header
+        self.contacts_encoding = contacts_encoding
+        self.allow_empty = allow_empty
 
     def _check(self) -> None:
         problems = []
@@ -182,11 +196,19 @@ class SinchCreateCampaignOperator(_CampaignOperator):
         if problems:
             raise SinchValidationError(problems, context=self.task_id)
 
-    def execute(self, context: Context) -> CreatedCampaign:
+    def execute(self, context: Context) -> dict[str, Any]:
         self._check()
-        contacts = Contacts(self.contacts, header=self.contacts_header)
-        field_names = self.field_names or contacts.field_names()
-        send_date = self.send_date or datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        # A retry looks for the campaign of an earlier try first (its send date may be past by
+        # now); the hook checks the date again just before creating.
+        send_date = resolve_send_date(
+            self.send_date or datetime.now(timezone.utc), self.timezone, check_past=try_number(context) == 1
+        )
+        with _checked(self, allow_empty=self.allow_empty) as contacts:
+            created = self._create(context, contacts, send_date)
+            return {**created, "duplicates_skipped": contacts.duplicates}
+
+    def _create(self, context: Context, contacts: CheckedContacts, send_date: SendDate) -> CreatedCampaign:
+        field_names = self.field_names or contacts.field_names
         tag = self.tag or idempotency_tag(context)
         run_start = getattr(context.get("dag_run"), "start_date", None)
 
@@ -196,10 +218,10 @@ class SinchCreateCampaignOperator(_CampaignOperator):
                     self.template_campaign_id,
                     self.name,
                     contacts,
-                    send_date=send_date,
+                    send_date=send_date.local,
                     sender=self.sender or None,
                     message=self.message or None,
-                    timezone=self.timezone,
+                    timezone=send_date.timezone,
                     tag=tag,
                     external_channel=self.external_channel,
                     field_names=field_names,
@@ -238,14 +260,11 @@ class SinchCreateCampaignOperator(_CampaignOperator):
         return campaign
 
     def _find_existing(
-        self, tag: str, send_date: datetime | str, run_start: datetime | None
+        self, tag: str, send_date: SendDate, run_start: datetime | None
     ) -> CreatedCampaign | None:
-        from airflow_provider_sinch.apis.campaign import send_date_fields, to_api_datetime
+        from airflow_provider_sinch.apis.campaign import to_api_datetime
 
-        wanted_date: str | None = None
-        if self.send_date:
-            fields = send_date_fields(send_date, self.timezone)
-            wanted_date = _utc_minute(fields["send_date"], fields.get("timezone"))
+        wanted_date = send_date.utc.strftime(SEND_DATE_FORMAT) if self.send_date else None
         not_before = to_api_datetime(run_start.replace(second=0, microsecond=0)) if run_start else None
 
         def matches(info: CampaignInfo) -> bool:
@@ -271,26 +290,44 @@ class SinchCreateCampaignOperator(_CampaignOperator):
         }
 
 
-def _utc_minute(send_date: str, tz: str | None) -> str:
-    """``yyyy-mm-dd HH:MM`` in UTC for a send date given in ``tz``."""
-    from zoneinfo import ZoneInfo
-
-    moment = datetime.strptime(send_date[:16], "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(tz or "UTC"))
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+def _checked(operator: Any, *, allow_empty: bool = False) -> CheckedContacts:
+    """The operator's contacts read and checked whole (before any request), duplicates logged."""
+    contacts = check_contacts(
+        operator.contacts,
+        header=operator.contacts_header,
+        encoding=operator.contacts_encoding,
+        allow_empty=allow_empty,
+        context=operator.task_id,
+    )
+    contacts.log_duplicates(operator.log)
+    return contacts
 
 
 class _BatchedContactsOperator(_CampaignOperator):
-    """Sends ``contacts`` to one campaign endpoint in sequential batches of at most 1000."""
+    """Sends ``contacts`` to one campaign endpoint in sequential batches of at most 1000.
+
+    The contacts are read and checked whole first: a bad row anywhere fails the task before
+    any request; a number already met in the list is skipped and counted.
+    """
 
     template_fields: Sequence[str] = ("campaign_id", "contacts")
 
     def __init__(
-        self, *, campaign_id: str, contacts: Any, contacts_header: bool = False, **kwargs: Any
+        self,
+        *,
+        campaign_id: str,
+        contacts: Any,
+        contacts_header: bool = False,
+        contacts_encoding: str | None = None,
+        allow_empty: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.campaign_id = campaign_id
         self.contacts = contacts
         self.contacts_header = contacts_header
+        self.contacts_encoding = contacts_encoding
+        self.allow_empty = allow_empty
 
     def _recipients(self) -> set[str]:
         return {digits(row[0]) for row in self.hook.get_campaign_recipients(self.campaign_id) if row}
@@ -302,10 +339,15 @@ class SinchSendSmsOperator(_BatchedContactsOperator):
     Any number of contacts, sent in sequential batches of at most 1000 (the API's limit).
     Nobody is texted twice by this task: on a retry, and after a batch whose answer was unclear
     (timeout, 5xx), the campaign's recipients are read and numbers already there (compared by
-    their digits) are skipped. Returns ``{"campaign_id", "sent", "skipped", "batches"}``.
+    their digits) are skipped. Returns ``{"campaign_id", "sent", "skipped", "batches",
+    "duplicates_skipped"}``: ``skipped`` counts numbers already in the campaign,
+    ``duplicates_skipped`` rows whose number an earlier row of the list had.
 
     :param campaign_id: UUID of the campaign.
     :param contacts: rows or a CSV path, as for :class:`SinchCreateCampaignOperator`.
+    :param contacts_header: the CSV's first row is a header.
+    :param contacts_encoding: the CSV file's encoding (default UTF-8).
+    :param allow_empty: succeed, texting nobody, when the contacts hold no recipient.
     :param external_channel: use the external channel.
     :param skip_existing_recipients: ``None`` (default) checks on retries only; ``True`` always skips
         numbers already in the campaign; ``False`` never checks (an unclear answer still is checked).
@@ -325,7 +367,10 @@ class SinchSendSmsOperator(_BatchedContactsOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         if not self.campaign_id:
             raise SinchValidationError([("campaign_id", "is required")], context=self.task_id)
-        contacts = Contacts(self.contacts, header=self.contacts_header)
+        with _checked(self, allow_empty=self.allow_empty) as contacts:
+            return self._send_all(context, contacts)
+
+    def _send_all(self, context: Context, contacts: CheckedContacts) -> dict[str, Any]:
         check = self.skip_existing_recipients
         if check is None:
             check = try_number(context) > 1
@@ -345,11 +390,17 @@ class SinchSendSmsOperator(_BatchedContactsOperator):
                 return False
             return True
 
-        for batch in batched(filter(not_reached, contacts), MAX_CONTACTS_PER_REQUEST):
+        for batch in _batches(filter(not_reached, contacts)):
             batches += 1
             sent += self._send(batch)
             self.log.info("Batch %d: %d recipients texted so far.", batches, sent)
-        return {"campaign_id": self.campaign_id, "sent": sent, "skipped": skipped["rows"], "batches": batches}
+        return {
+            "campaign_id": self.campaign_id,
+            "sent": sent,
+            "skipped": skipped["rows"],
+            "batches": batches,
+            "duplicates_skipped": contacts.duplicates,
+        }
 
     def _send(self, batch: list[list[str]]) -> int:
         """Send one batch; after an unclear answer, send only the part Sinch did not get."""
@@ -382,7 +433,8 @@ class SinchGenerateLandingPagesOperator(_BatchedContactsOperator):
     """Generate landing pages on an external-channel campaign, 1000 recipients per request.
 
     Writes ``{"msisdn", "url"}`` per recipient to ``destination`` (JSON lines) when given and
-    returns ``{"path", "count"}``; otherwise returns the list itself (keep it small: XCom).
+    returns ``{"path", "count", "duplicates_skipped"}``; otherwise returns the list itself (keep
+    it small: XCom). Rows whose id or number an earlier row had are skipped (and logged).
 
     :param destination: local path or ``ObjectStoragePath`` for the generated links.
     """
@@ -396,19 +448,19 @@ class SinchGenerateLandingPagesOperator(_BatchedContactsOperator):
     def execute(self, context: Context) -> Any:
         if not self.campaign_id:
             raise SinchValidationError([("campaign_id", "is required")], context=self.task_id)
-        contacts = Contacts(self.contacts, header=self.contacts_header)
-        if self.destination:
-            with open_output(self.destination) as (fh, path):
-                writer = RecordWriter(fh, "jsonl")
-                for batch in batched(contacts, MAX_CONTACTS_PER_REQUEST):
-                    for page in self.hook.generate_landing_pages(self.campaign_id, batch):
-                        writer.write(page)
-            self.log.info("Wrote %d landing page links to %s", writer.count, path)
-            return {"path": path, "count": writer.count}
-        pages: list[dict[str, Any]] = []
-        for batch in batched(contacts, MAX_CONTACTS_PER_REQUEST):
-            pages.extend(self.hook.generate_landing_pages(self.campaign_id, batch))
-        return pages
+        with _checked(self, allow_empty=self.allow_empty) as contacts:
+            if self.destination:
+                with open_output(self.destination) as (fh, path):
+                    writer = RecordWriter(fh, "jsonl")
+                    for batch in _batches(contacts):
+                        for page in self.hook.generate_landing_pages(self.campaign_id, batch):
+                            writer.write(page)
+                self.log.info("Wrote %d landing page links to %s", writer.count, path)
+                return {"path": path, "count": writer.count, "duplicates_skipped": contacts.duplicates}
+            pages: list[dict[str, Any]] = []
+            for batch in _batches(contacts):
+                pages.extend(self.hook.generate_landing_pages(self.campaign_id, batch))
+            return pages
 
 
 class SinchCreateRedirectCampaignOperator(_CampaignOperator):
@@ -419,11 +471,15 @@ class SinchCreateRedirectCampaignOperator(_CampaignOperator):
     ``redirection``). Like the create operator it tags the campaign so that a retry finds the
     campaign an earlier try made instead of creating a second one; the links of that earlier
     answer are then not available again (``contacts`` comes back empty, ``recovered`` is true).
+    The answer also carries ``duplicates_skipped``: rows dropped because an earlier row had the
+    same id or number (they do not count towards the 1000).
 
     :param name: campaign name.
     :param target_url: final link, static or with ``[[A]]``... placeholders.
-    :param contacts: rows or a CSV path (at most 1000 recipients).
+    :param contacts: rows or a CSV path (at least one, at most 1000 recipients).
     :param tag: any string.
+    :param contacts_header: the CSV's first row is a header.
+    :param contacts_encoding: the CSV file's encoding (default UTF-8).
     """
 
     template_fields: Sequence[str] = ("name", "target_url", "contacts", "tag")
@@ -436,6 +492,7 @@ class SinchCreateRedirectCampaignOperator(_CampaignOperator):
         contacts: Any,
         tag: str | None = None,
         contacts_header: bool = False,
+        contacts_encoding: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -444,21 +501,26 @@ class SinchCreateRedirectCampaignOperator(_CampaignOperator):
         self.contacts = contacts
         self.tag = tag
         self.contacts_header = contacts_header
+        self.contacts_encoding = contacts_encoding
 
     def execute(self, context: Context) -> dict[str, Any]:
-        rows: list[list[str]] = []
-        for row in Contacts(self.contacts, header=self.contacts_header):
-            rows.append(row)
-            if len(rows) > MAX_CONTACTS_PER_REQUEST:
+        with _checked(self) as contacts:
+            if len(contacts) > MAX_CONTACTS_PER_REQUEST:
                 raise SinchValidationError(
                     [
                         (
                             "contacts",
-                            f"a redirect campaign takes at most {MAX_CONTACTS_PER_REQUEST} recipients",
+                            f"a redirect campaign takes at most {MAX_CONTACTS_PER_REQUEST} recipients, "
+                            f"got {len(contacts)} (after {contacts.duplicates} duplicates skipped)",
                         )
                     ],
                     context=self.task_id,
                 )
+            rows = list(contacts)
+        answer = self._create(context, rows)
+        return {**answer, "duplicates_skipped": contacts.duplicates}
+
+    def _create(self, context: Context, rows: list[list[str]]) -> dict[str, Any]:
         tag = self.tag or idempotency_tag(context)
         if try_number(context) > 1:
             found = next(
@@ -477,6 +539,10 @@ class SinchCreateRedirectCampaignOperator(_CampaignOperator):
                     "recovered": True,
                 }
         return self.hook.create_redirect_campaign(self.name, self.target_url, rows, tag=tag)
+
+
+def _batches(rows: Iterable[list[str]]) -> Iterator[list[list[str]]]:
+    return batched(rows, MAX_CONTACTS_PER_REQUEST)
 
 
 class SinchExportCampaignLogOperator(_CampaignOperator):

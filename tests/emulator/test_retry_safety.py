@@ -121,7 +121,13 @@ class TestCampaignApi:
             make_context(try_number=2)
         )
 
-        assert result == {"campaign_id": campaign, "sent": 500, "skipped": 1000, "batches": 1}
+        assert result == {
+            "campaign_id": campaign,
+            "sent": 500,
+            "skipped": 1000,
+            "batches": 1,
+            "duplicates_skipped": 0,
+        }
         connections.advance(30)
         counts = submitted_numbers(campaign)
         assert all(counts[f"1555020{i:04d}"] == 1 for i in range(1500))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from airflow_provider_sinch._files import Contacts
+from airflow_provider_sinch.contacts import Contacts
 from airflow_provider_sinch.exceptions import SinchBadRequestError, SinchNotFoundError, SinchValidationError
 from airflow_provider_sinch.hooks.campaign import SinchCampaignHook, evaluate_campaign, send_date_fields
 from tests.conftest import CAMPAIGN_HOST, SECRET_KEY
@@ -17,13 +18,29 @@ CID = "5a7b28fd-a216-4d31-90b3-0f62c2e4ee7f"
 
 
 def body_of(request) -> dict:
-    """The JSON body of a recorded request, streamed (generator) or not."""
+    """The JSON body of a recorded request, streamed (file-like, read while the request is live) or not."""
     body = request.body
     if body is None:
         return {}
     if not isinstance(body, (bytes, str)):
         body = b"".join(body)
     return json.loads(body)
+
+
+def keep_bodies(requests_mock, url: str, answer: dict) -> list[dict]:
+    """Answer POSTs to ``url`` with ``answer`` and keep each JSON body as it was sent.
+
+    A create body is a spooled file that the hook closes once the call returns, so it is read
+    while the request is being answered.
+    """
+    bodies: list[dict] = []
+
+    def respond(request, context):
+        bodies.append(body_of(request))
+        return answer
+
+    requests_mock.post(url, json=respond)
+    return bodies
 
 
 @pytest.fixture
@@ -61,13 +78,13 @@ def test_test_connection_ok(hook):
     assert hook.test_connection() == (True, "Obtained an access token with the secret key.")
 
 
-def test_create_campaign_streams_json_body(hook, requests_mock, tmp_path):
+def test_create_campaign_sends_a_json_body_with_its_length(hook, requests_mock, tmp_path):
     answer = {
         "success": True,
         "solde": 430,
         "campaign": {"uuid": CID, "url": "https://rsms.us/bTD", "contact_count": 2, "tag": "t"},
     }
-    requests_mock.post(f"{CAMPAIGN_HOST}/v1/campaign/create", json=answer)
+    bodies = keep_bodies(requests_mock, f"{CAMPAIGN_HOST}/v1/campaign/create", answer)
     csv_path = tmp_path / "c.csv"
     csv_path.write_text("phone,first\n+15550100,Alice\n+15550101,Bob\n")
 
@@ -75,7 +92,7 @@ def test_create_campaign_streams_json_body(hook, requests_mock, tmp_path):
         "tpl-1",
         "Spring",
         Contacts(str(csv_path), header=True),
-        send_date=datetime(2026, 5, 1, 9, 30, tzinfo=ZoneInfo("America/New_York")),
+        send_date=datetime(2031, 5, 1, 9, 30, tzinfo=ZoneInfo("America/New_York")),
         sender="Shop",
         message="Hi [[B]] [[URL]]",
         tag="t",
@@ -89,19 +106,23 @@ def test_create_campaign_streams_json_body(hook, requests_mock, tmp_path):
     assert request.path == "/v1/campaign/create"
     assert request.headers["Content-Type"].startswith("application/json")
     assert request.headers["Authorization"] == "Bearer campaign-token-1"
-    assert body_of(request) == {
-        "logic": "duplicate",
-        "logic_param": "tpl-1",
-        "name": "Spring",
-        "send_date": "2026-05-01 09:30",
-        "timezone": "America/New_York",
-        "sender": "Shop",
-        "message": "Hi [[B]] [[URL]]",
-        "tag": "t",
-        "external_channel": True,
-        "field_names": ["phone", "first"],
-        "contacts": [["+15550100", "Alice"], ["+15550101", "Bob"]],
-    }
+    assert "Transfer-Encoding" not in request.headers
+    assert int(request.headers["Content-Length"]) == len(request.body)
+    assert bodies == [
+        {
+            "logic": "duplicate",
+            "logic_param": "tpl-1",
+            "name": "Spring",
+            "send_date": "2031-05-01 09:30",
+            "timezone": "America/New_York",
+            "sender": "Shop",
+            "message": "Hi [[B]] [[URL]]",
+            "tag": "t",
+            "external_channel": True,
+            "field_names": ["phone", "first"],
+            "contacts": [["+15550100", "Alice"], ["+15550101", "Bob"]],
+        }
+    ]
 
 
 @pytest.mark.parametrize(
@@ -131,29 +152,29 @@ def test_create_refuses_bad_field_names(hook, requests_mock):
 @pytest.mark.parametrize(
     ("send_date", "tz", "expected"),
     [
-        ("2026-01-01 10:00", None, {"send_date": "2026-01-01 10:00"}),
-        ("2026-01-01 10:00", "Europe/Paris", {"send_date": "2026-01-01 10:00", "timezone": "Europe/Paris"}),
-        (datetime(2026, 1, 1, 10, 0), None, {"send_date": "2026-01-01 10:00", "timezone": "UTC"}),
+        ("2031-01-01 10:00", None, {"send_date": "2031-01-01 10:00", "timezone": "UTC"}),
+        ("2031-01-01 10:00", "Europe/Paris", {"send_date": "2031-01-01 10:00", "timezone": "Europe/Paris"}),
+        (datetime(2031, 1, 1, 10, 0), "UTC", {"send_date": "2031-01-01 10:00", "timezone": "UTC"}),
         (
-            datetime(2026, 1, 1, 10, 0, tzinfo=ZoneInfo("Europe/Paris")),
+            datetime(2031, 1, 1, 10, 0, tzinfo=ZoneInfo("Europe/Paris")),
             None,
-            {"send_date": "2026-01-01 10:00", "timezone": "Europe/Paris"},
+            {"send_date": "2031-01-01 10:00", "timezone": "Europe/Paris"},
         ),
         (
-            datetime(2026, 1, 1, 10, 0, tzinfo=timezone(timedelta(hours=2))),
+            datetime(2031, 1, 1, 10, 0, tzinfo=timezone(timedelta(hours=2))),
             None,
-            {"send_date": "2026-01-01 08:00", "timezone": "UTC"},
+            {"send_date": "2031-01-01 08:00", "timezone": "UTC"},
         ),
         (
-            datetime(2026, 1, 1, 10, 0, tzinfo=timezone.utc),
+            datetime(2031, 1, 1, 10, 0, tzinfo=timezone.utc),
             "America/Chicago",
-            {"send_date": "2026-01-01 04:00", "timezone": "America/Chicago"},
+            {"send_date": "2031-01-01 04:00", "timezone": "America/Chicago"},
         ),
     ],
     ids=[
-        "string",
+        "string-is-utc",
         "string-with-tz",
-        "naive-is-utc",
+        "naive-with-tz",
         "zoneinfo",
         "fixed-offset-to-utc",
         "converted-to-given-tz",
@@ -161,6 +182,27 @@ def test_create_refuses_bad_field_names(hook, requests_mock):
 )
 def test_send_date_fields(send_date, tz, expected):
     assert send_date_fields(send_date, tz) == expected
+
+
+@pytest.mark.parametrize(
+    ("send_date", "message"),
+    [
+        (datetime(2031, 1, 1, 10, 0), "send_date: 2031-01-01 10:00 has no time zone"),
+        ("01/12/2031 10:00", "send_date: '01/12/2031 10:00' is not a date-time; accepted: "),
+        (datetime(2020, 1, 1, 10, 0, tzinfo=timezone.utc), "send_date: 2020-01-01 10:00 UTC is in the past"),
+    ],
+    ids=["naive-without-tz", "malformed", "past"],
+)
+def test_create_refuses_a_bad_send_date_before_any_request(hook, requests_mock, send_date, message):
+    with pytest.raises(SinchValidationError, match=f"^{re.escape(message)}"):
+        hook.create_campaign("tpl", "n", [["1"]], send_date=send_date)
+    assert not requests_mock.called
+
+
+def test_create_refuses_a_bad_row_before_any_request(hook, requests_mock):
+    with pytest.raises(SinchValidationError, match="row 2: has no phone number"):
+        hook.create_campaign("tpl", "n", [["+15550100"], ["", "Bob"]], send_date="2031-01-01 10:00")
+    assert not requests_mock.called
 
 
 def test_send_sms(hook, requests_mock):
@@ -377,3 +419,172 @@ def test_evaluate_campaign(campaign, targets, outcome):
     assert result.outcome == outcome
     if outcome == "failure":
         assert "message: Missing sender" in result.message
+
+
+# --- The create request on the wire -----------------------------------------------------------------
+class RawHttpServer:
+    """A loopback HTTP/1.1 server on port 0 that records each request's raw bytes.
+
+    ``answers`` maps a path to the ``(status, json)`` answers to give in turn (the last one
+    repeats). Chunked request bodies are read too, so a wrong request fails an assertion
+    instead of hanging the test.
+    """
+
+    def __init__(self, answers: dict[str, list[tuple[int, dict]]]) -> None:
+        import socket
+        import threading
+
+        self.answers = {path: list(items) for path, items in answers.items()}
+        self.requests: list[tuple[bytes, bytes]] = []  # (head, body) as received
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(5)
+                self._handle(conn)
+
+    @staticmethod
+    def _read_until(conn, data: bytes, marker: bytes) -> tuple[bytes, bytes]:
+        while marker not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                raise ConnectionError("client closed early")
+            data += chunk
+        head, _, rest = data.partition(marker)
+        return head, rest
+
+    def _handle(self, conn) -> None:
+        head, rest = self._read_until(conn, b"", b"\r\n\r\n")
+        headers = {
+            name.strip().lower(): value.strip()
+            for name, _, value in (line.partition(b":") for line in head.split(b"\r\n")[1:])
+        }
+        if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+            body = b""
+            while True:
+                size_line, rest = self._read_until(conn, rest, b"\r\n")
+                size = int(size_line.split(b";")[0], 16)
+                while len(rest) < size + 2:
+                    rest += conn.recv(65536)
+                body, rest = body + rest[:size], rest[size + 2 :]
+                if size == 0:
+                    break
+        else:
+            length = int(headers.get(b"content-length", b"0"))
+            while len(rest) < length:
+                rest += conn.recv(65536)
+            body = rest[:length]
+        self.requests.append((head, body))
+        path = head.split(b" ")[1].decode()
+        queue = self.answers[path]
+        status, payload = queue.pop(0) if len(queue) > 1 else queue[0]
+        data = json.dumps(payload).encode()
+        conn.sendall(
+            f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+            f"Retry-After: 0\r\nConnection: close\r\n\r\n".encode()
+            + data
+        )
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()
+
+
+TOKEN_ANSWER = {"access_token": "wire-token", "expires": "2099-01-01T00:00:00", "success": True}
+CREATE_ANSWER = {"success": True, "solde": 1, "campaign": {"uuid": CID, "contact_count": 2000}}
+
+
+def test_the_create_request_carries_a_content_length_on_the_wire(monkeypatch):
+    """Captured on a real socket: a length, no chunked encoding, and the same bytes when retried."""
+    from airflow_provider_sinch import contacts as contacts_module
+    from tests.conftest import set_connection
+
+    monkeypatch.setattr(contacts_module, "SPOOL_MEMORY_BYTES", 4096)  # the spool goes to disk
+    server = RawHttpServer(
+        {
+            "/v1/token": [(200, TOKEN_ANSWER)],
+            # 429: refused before any work, so the hook sends the create again.
+            "/v1/campaign/create": [(429, {"success": False, "errors": "slow down"}), (200, CREATE_ANSWER)],
+        }
+    )
+    set_connection(
+        monkeypatch, "sinch_campaign_wire", conn_type="sinch_campaign", host=server.url, password=SECRET_KEY
+    )
+    rows = [[f"+1555{n:07d}", f"Zoë {n}"] for n in range(2000)]
+    try:
+        answer = SinchCampaignHook("sinch_campaign_wire").create_campaign(
+            "tpl-1", "Wire", rows, send_date="2031-01-01 10:00"
+        )
+    finally:
+        server.close()
+
+    assert answer == CREATE_ANSWER
+    creates = [
+        (head, body) for head, body in server.requests if head.startswith(b"POST /v1/campaign/create ")
+    ]
+    assert len(creates) == 2
+    for head, body in creates:
+        lines = head.lower().split(b"\r\n")
+        assert f"content-length: {len(body)}".encode() in lines
+        assert not any(line.startswith(b"transfer-encoding") for line in lines)
+        assert json.loads(body)["contacts"] == rows
+    assert creates[0][1] == creates[1][1]  # the retry rewound the spool and sent it whole again
+    assert len(creates[0][1]) > 4096
+
+
+def test_a_plain_wsgi_server_reads_the_whole_create_body(monkeypatch):
+    """``wsgiref`` hands the application ``CONTENT_LENGTH`` bytes: a chunked body would read as empty."""
+    import threading
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from tests.conftest import set_connection
+
+    def app(environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        if environ["PATH_INFO"] == "/v1/token":
+            answer, status = TOKEN_ANSWER, "200 OK"
+        elif body.get("contacts"):
+            answer = {"success": True, "campaign": {"uuid": CID, "contact_count": len(body["contacts"])}}
+            status = "200 OK"
+        else:
+            answer, status = (
+                {"success": False, "errors": {"contacts": ["This field is required."]}},
+                "400 Bad",
+            )
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(answer).encode()]
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = make_server("127.0.0.1", 0, app, handler_class=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    set_connection(
+        monkeypatch,
+        "sinch_campaign_wsgi",
+        conn_type="sinch_campaign",
+        host=f"http://127.0.0.1:{server.server_port}",
+        password=SECRET_KEY,
+    )
+    try:
+        answer = SinchCampaignHook("sinch_campaign_wsgi").create_campaign(
+            "tpl-1", "WSGI", [["+15550100", "Alice"], ["+15550101", "Bob"]], send_date="2031-01-01 10:00"
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer["campaign"]["contact_count"] == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
@@ -21,7 +22,7 @@ from airflow_provider_sinch.operators.campaign import (
     idempotency_tag,
 )
 from tests.conftest import CAMPAIGN_HOST
-from tests.hooks.test_campaign import body_of
+from tests.hooks.test_campaign import body_of, keep_bodies
 
 CID = "5a7b28fd-a216-4d31-90b3-0f62c2e4ee7f"
 CREATE_URL = f"{CAMPAIGN_HOST}/v1/campaign/create"
@@ -53,21 +54,21 @@ def create_op(**kwargs):
         "template_campaign_id": "tpl-1",
         "name": "Spring",
         "contacts": [["+15550100", "Alice"], ["+15550101", "Bob"]],
-        "send_date": "2026-05-01 09:30",
+        "send_date": "2099-05-01 09:30",
     }
     return SinchCreateCampaignOperator(**{**defaults, **kwargs})
 
 
 class TestCreate:
     def test_creates_with_marker_tag_and_pushes_ids(self, requests_mock, make_context, capsys):
-        requests_mock.post(CREATE_URL, json={"success": True, "solde": 430, "campaign": CREATED})
+        bodies = keep_bodies(requests_mock, CREATE_URL, {"success": True, "solde": 430, "campaign": CREATED})
         context = make_context()
 
         result = create_op().execute(context)
 
-        assert result == CREATED
+        assert result == {**CREATED, "duplicates_skipped": 0}
         assert context["ti"].xcom == {"campaign_id": CID, "campaign_url": "https://rsms.us/bTD"}
-        sent = body_of(requests_mock.last_request)
+        [sent] = bodies
         assert sent["tag"] == idempotency_tag(context)
         assert sent["tag"].startswith("airflow-")
         assert sent["contacts"] == [["+15550100", "Alice"], ["+15550101", "Bob"]]
@@ -77,13 +78,13 @@ class TestCreate:
         assert "1 wrong contacts, e.g. ['12']" in logged
 
     def test_csv_with_header_gives_field_names(self, requests_mock, make_context, tmp_path):
-        requests_mock.post(CREATE_URL, json={"success": True, "solde": 1, "campaign": CREATED})
+        bodies = keep_bodies(requests_mock, CREATE_URL, {"success": True, "solde": 1, "campaign": CREATED})
         path = tmp_path / "contacts.csv"
         path.write_text("phone,first_name\n+15550100,Alice\n")
 
         create_op(contacts=str(path), contacts_header=True, tag="spring").execute(make_context())
 
-        sent = body_of(requests_mock.last_request)
+        [sent] = bodies
         assert sent["field_names"] == ["phone", "first_name"]
         assert sent["contacts"] == [["+15550100", "Alice"]]
         assert sent["tag"] == "spring"
@@ -118,6 +119,7 @@ class TestCreate:
             "duplicated_contacts": [],
             "wrong_contacts": [],
             "tag": tag,
+            "duplicates_skipped": 0,
         }
         assert context["ti"].xcom["campaign_id"] == CID
 
@@ -128,13 +130,13 @@ class TestCreate:
                 "success": True,
                 "campaigns": [
                     # Yesterday's campaign: same tag and name, another send date: not ours.
-                    {"id": "yesterday", "tag": "promo", "name": "Spring", "send_date": "2026-04-30 09:30:00"},
+                    {"id": "yesterday", "tag": "promo", "name": "Spring", "send_date": "2099-04-30 09:30:00"},
                     {
                         "id": CID,
                         "code": "bTD",
                         "tag": "promo",
                         "name": "Spring",
-                        "send_date": "2026-05-01 09:30:00",
+                        "send_date": "2099-05-01 09:30:00",
                     },
                 ],
             },
@@ -211,7 +213,13 @@ class TestSendSms:
 
         sizes = [len(body_of(r)["contacts"]) for r in calls(requests_mock, "POST", "/v1/campaign/sendsms")]
         assert sizes == [1000, 1000, 500]
-        assert result == {"campaign_id": CID, "sent": 2500, "skipped": 0, "batches": 3}
+        assert result == {
+            "campaign_id": CID,
+            "sent": 2500,
+            "skipped": 0,
+            "batches": 3,
+            "duplicates_skipped": 0,
+        }
         assert not calls(requests_mock, "GET", "/v1/campaign/contacts")
 
     def test_retry_skips_recipients_already_reached_compared_by_digits(
@@ -227,7 +235,7 @@ class TestSendSms:
         )
 
         assert body_of(requests_mock.last_request)["contacts"] == [["+1 555 0101", "Bob"]]
-        assert result == {"campaign_id": CID, "sent": 1, "skipped": 1, "batches": 1}
+        assert result == {"campaign_id": CID, "sent": 1, "skipped": 1, "batches": 1, "duplicates_skipped": 0}
 
     def test_unclear_answer_resends_only_those_sinch_did_not_get(self, requests_mock, make_context):
         # The first call reached Sinch for Alice only, then the answer was lost.
@@ -274,7 +282,7 @@ class TestSendSms:
     def test_missing_phone_number_names_the_line(self, requests_mock, make_context, tmp_path):
         path = tmp_path / "c.csv"
         path.write_text("+15550100,Alice\n,Bob\n")
-        with pytest.raises(SinchValidationError, match="line 2 has no phone number"):
+        with pytest.raises(SinchValidationError, match="line 2: has no phone number"):
             SinchSendSmsOperator(task_id="send", campaign_id=CID, contacts=str(path)).execute(make_context())
 
 
@@ -291,7 +299,7 @@ class TestLandingPagesAndRedirect:
         result = SinchGenerateLandingPagesOperator(
             task_id="pages", campaign_id=CID, contacts=[[f"id{i}"] for i in range(1500)], destination=str(out)
         ).execute(make_context())
-        assert result == {"path": str(out), "count": 1500}
+        assert result == {"path": str(out), "count": 1500, "duplicates_skipped": 0}
         assert json.loads(out.read_text().splitlines()[-1]) == {"msisdn": "id1499", "url": "u"}
         assert len(requests_mock.request_history) == 3  # token + 2 batches
 
@@ -441,3 +449,212 @@ def test_template_fields_cover_ids_names_paths_and_bodies():
         "stop",
     }
     assert set(SinchExportCampaignStatsOperator.template_fields) >= {"campaign_id", "destination"}
+
+
+# --- What users hand us: contacts files and send dates (issue 10) -------------------------------------
+def _numbered_file(path, rows: int, replace: dict[int, bytes] | None = None):
+    replace = replace or {}
+    with path.open("wb") as fh:
+        for line in range(1, rows + 1):
+            fh.write(replace.get(line, f"+1555{line:07d},Name {line}".encode()) + b"\n")
+    return path
+
+
+class TestContactsAreCheckedBeforeAnyoneIsTexted:
+    @pytest.mark.parametrize(
+        ("bad_line", "reason"),
+        [
+            (b",Nobody", "line 1501: has no phone number (the first column is empty)"),
+            (b"+15550001501,Zo\xe9", "line 1501: byte 0xe9 in column 2 is not valid utf-8"),
+        ],
+        ids=["empty-phone-cell", "not-utf8"],
+    )
+    def test_a_bad_row_on_line_1501_of_2500_texts_nobody(
+        self, requests_mock, make_context, tmp_path, bad_line, reason
+    ):
+        path = _numbered_file(tmp_path / "c.csv", 2500, {1501: bad_line})
+        send = requests_mock.post(SEND_URL, json={"success": True, "contacts": []})
+
+        with pytest.raises(SinchValidationError) as info:
+            SinchSendSmsOperator(task_id="send", campaign_id=CID, contacts=str(path)).execute(make_context())
+
+        assert f"1 bad row in file {path}; nothing was sent:\n  {reason}" in str(info.value)
+        assert not send.called
+        assert not requests_mock.called  # not even a token
+
+    def test_a_latin1_file_is_read_with_contacts_encoding(self, requests_mock, make_context, tmp_path):
+        path = tmp_path / "latin1.csv"
+        path.write_bytes("+15550100,Zoé\n+15550101,Chloé\n".encode("latin-1"))
+        requests_mock.post(SEND_URL, json={"success": True, "contacts": []})
+
+        with pytest.raises(SinchValidationError, match="contacts_encoding='latin-1'"):
+            SinchSendSmsOperator(task_id="send", campaign_id=CID, contacts=str(path)).execute(make_context())
+        result = SinchSendSmsOperator(
+            task_id="send", campaign_id=CID, contacts=str(path), contacts_encoding="latin-1"
+        ).execute(make_context())
+
+        assert result["sent"] == 2
+        assert body_of(requests_mock.last_request)["contacts"] == [
+            ["+15550100", "Zoé"],
+            ["+15550101", "Chloé"],
+        ]
+
+    def test_the_same_number_three_ways_is_texted_once(self, requests_mock, make_context, tmp_path):
+        path = tmp_path / "c.csv"
+        path.write_text("+15550101051,Alice\n+15550101051,Alice\n+1 (555) 010-1051,Alice\n+15550101052,Bob\n")
+        requests_mock.post(SEND_URL, json={"success": True, "contacts": []})
+
+        result = SinchSendSmsOperator(task_id="send", campaign_id=CID, contacts=str(path)).execute(
+            make_context()
+        )
+
+        assert body_of(requests_mock.last_request)["contacts"] == [
+            ["+15550101051", "Alice"],
+            ["+15550101052", "Bob"],
+        ]
+        assert result == {"campaign_id": CID, "sent": 2, "skipped": 0, "batches": 1, "duplicates_skipped": 2}
+
+    def test_create_skips_duplicates_and_counts_them(self, requests_mock, make_context):
+        bodies = keep_bodies(requests_mock, CREATE_URL, {"success": True, "solde": 1, "campaign": CREATED})
+        rows = [["+15550100", "A"], ["15550100", "A"], ["+15550101", "B"]]
+
+        result = create_op(contacts=rows).execute(make_context())
+
+        assert bodies[0]["contacts"] == [["+15550100", "A"], ["+15550101", "B"]]
+        assert result["duplicates_skipped"] == 1
+
+    def test_create_with_a_missing_file_names_argument_and_path_before_any_request(
+        self, requests_mock, make_context, tmp_path
+    ):
+        absent = tmp_path / "absent.csv"
+        with pytest.raises(SinchValidationError) as info:
+            create_op(contacts=str(absent)).execute(make_context())
+        assert str(info.value) == f"create: contacts: there is no file at {absent}; nothing was sent"
+        assert not requests_mock.called
+
+    def test_create_from_s3_without_the_amazon_provider_says_what_to_install(
+        self, requests_mock, make_context
+    ):
+        with pytest.raises(SinchValidationError, match=r"install apache-airflow-providers-amazon with s3fs"):
+            create_op(contacts="s3://marketing/contacts.csv").execute(make_context())
+        assert not requests_mock.called
+
+    def test_empty_contacts_argument(self, requests_mock, make_context):
+        with pytest.raises(
+            SinchValidationError, match=r"^create: contacts: is empty: give a list of rows or the path"
+        ):
+            create_op(contacts="").execute(make_context())
+        assert not requests_mock.called
+
+    def test_a_header_only_file_is_an_error_unless_allowed(self, requests_mock, make_context, tmp_path):
+        path = tmp_path / "empty.csv"
+        path.write_text("phone,name\n")
+        bodies = keep_bodies(requests_mock, CREATE_URL, {"success": True, "solde": 1, "campaign": CREATED})
+
+        with pytest.raises(SinchValidationError, match="has a header row but no recipient; nothing was sent"):
+            create_op(contacts=str(path), contacts_header=True).execute(make_context())
+        assert not requests_mock.called
+
+        create_op(contacts=str(path), contacts_header=True, allow_empty=True).execute(make_context())
+        assert bodies[0]["contacts"] == []
+        assert bodies[0]["field_names"] == ["phone", "name"]
+
+    def test_send_with_allow_empty_texts_nobody_and_succeeds(self, requests_mock, make_context, tmp_path):
+        path = tmp_path / "empty.csv"
+        path.write_text("")
+        result = SinchSendSmsOperator(
+            task_id="send", campaign_id=CID, contacts=str(path), allow_empty=True
+        ).execute(make_context())
+        assert result == {"campaign_id": CID, "sent": 0, "skipped": 0, "batches": 0, "duplicates_skipped": 0}
+        assert not requests_mock.called
+
+    def test_redirect_counts_recipients_after_duplicates(self, requests_mock, make_context):
+        answer = {"success": True, "campaign_id": "r1", "expiration_date": None, "contacts": []}
+        bodies = keep_bodies(requests_mock, f"{CAMPAIGN_HOST}/v1/campaign/create-redirect", answer)
+        rows = [[f"id{i}"] for i in range(1000)] + [["id1"], ["id2"]]
+
+        result = SinchCreateRedirectCampaignOperator(
+            task_id="r", name="R", target_url="https://x.test/[[A]]", contacts=rows
+        ).execute(make_context())
+
+        assert len(bodies[0]["contacts"]) == 1000
+        assert result == {**answer, "duplicates_skipped": 2}
+
+    def test_landing_pages_report_duplicates(self, requests_mock, make_context, tmp_path):
+        requests_mock.post(
+            f"{CAMPAIGN_HOST}/v1/campaign/generate-landingpages", json={"success": True, "contacts": []}
+        )
+        result = SinchGenerateLandingPagesOperator(
+            task_id="pages",
+            campaign_id=CID,
+            contacts=[["id1"], ["id1"], ["id2"]],
+            destination=str(tmp_path / "pages.jsonl"),
+        ).execute(make_context())
+        assert result["duplicates_skipped"] == 1
+        assert body_of(requests_mock.last_request)["contacts"] == [["id1"], ["id2"]]
+
+
+class TestSendDate:
+    @pytest.mark.parametrize(
+        ("send_date", "timezone_", "expected"),
+        [
+            ("2099-05-01T08:30:00+00:00", "Europe/Paris", ("2099-05-01 10:30", "Europe/Paris")),
+            ("2099-05-01T08:30:59.123456Z", None, ("2099-05-01 08:30", "UTC")),
+            ("2099-05-01 10:30", "Europe/Paris", ("2099-05-01 10:30", "Europe/Paris")),
+        ],
+        ids=["iso-with-offset-to-timezone", "iso-z", "api-format"],
+    )
+    def test_forms_are_converted(self, requests_mock, make_context, send_date, timezone_, expected):
+        bodies = keep_bodies(requests_mock, CREATE_URL, {"success": True, "solde": 1, "campaign": CREATED})
+        create_op(send_date=send_date, timezone=timezone_).execute(make_context())
+        assert (bodies[0]["send_date"], bodies[0]["timezone"]) == expected
+
+    def test_a_pendulum_value(self, requests_mock, make_context):
+        import pendulum
+
+        bodies = keep_bodies(requests_mock, CREATE_URL, {"success": True, "solde": 1, "campaign": CREATED})
+        create_op(send_date=pendulum.datetime(2099, 5, 1, 10, 30, tz="America/New_York")).execute(
+            make_context()
+        )
+        assert (bodies[0]["send_date"], bodies[0]["timezone"]) == ("2099-05-01 10:30", "America/New_York")
+
+    @pytest.mark.parametrize(
+        ("send_date", "message"),
+        [
+            ("2020-05-01 09:30", "send_date: 2020-05-01 09:30 UTC is in the past"),
+            (
+                "01/05/2099 09:30",
+                "send_date: '01/05/2099 09:30' is not a date-time; accepted: an aware datetime",
+            ),
+            ("None", "(a template that rendered None? A manual run has no logical date"),
+            (datetime(2099, 5, 1, 9, 30), "send_date: 2099-05-01 09:30 has no time zone"),
+        ],
+        ids=["past", "malformed", "rendered-none", "naive"],
+    )
+    def test_refused_before_any_request(self, requests_mock, make_context, send_date, message):
+        with pytest.raises(SinchValidationError, match=re.escape(message)):
+            create_op(send_date=send_date).execute(make_context())
+        assert not requests_mock.called
+
+    def test_a_retry_finds_the_earlier_campaign_even_when_its_date_has_passed(
+        self, requests_mock, make_context
+    ):
+        context = make_context(try_number=2)
+        requests_mock.get(
+            LIST_URL,
+            json={
+                "success": True,
+                "campaigns": [{"id": CID, "tag": idempotency_tag(context), "name": "Spring"}],
+            },
+        )
+        create = requests_mock.post(CREATE_URL, json={})
+        result = create_op(send_date="2020-05-01 09:30").execute(context)
+        assert result["uuid"] == CID
+        assert not create.called
+
+    def test_a_retry_that_finds_nothing_refuses_a_past_date(self, requests_mock, make_context):
+        requests_mock.get(LIST_URL, json={"success": True, "campaigns": []})
+        create = requests_mock.post(CREATE_URL, json={})
+        with pytest.raises(SinchValidationError, match="is in the past"):
+            create_op(send_date="2020-05-01 09:30").execute(make_context(try_number=2))
+        assert not create.called
