@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from airflow_provider_sinch._transport import loop_lock
 from airflow_provider_sinch.apis._core import Call, Endpoint, Operation
 from airflow_provider_sinch.exceptions import SinchAuthError
 
@@ -60,11 +61,7 @@ def _fetch_lock(key: str) -> threading.Lock:
 
 
 def _afetch_lock(key: str) -> asyncio.Lock:
-    loop_key = (id(asyncio.get_running_loop()), key)
-    lock = _afetch_locks.get(loop_key)
-    if lock is None:
-        lock = _afetch_locks[loop_key] = asyncio.Lock()
-    return lock
+    return loop_lock(_afetch_locks, key)
 
 
 def _mask(secret: str) -> None:

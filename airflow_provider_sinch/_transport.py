@@ -300,12 +300,18 @@ def _sync_lock(key: str) -> threading.RLock:
         return _sync_locks.setdefault(key, threading.RLock())
 
 
-def _async_lock(key: str) -> asyncio.Lock:
+def loop_lock(registry: dict[tuple[int, str], asyncio.Lock], key: str) -> asyncio.Lock:
+    """The ``asyncio.Lock`` of ``key`` in ``registry`` for the running event loop (a lock is bound
+    to one loop, and a triggerer or a test may run several in turn)."""
     loop_key = (id(asyncio.get_running_loop()), key)
-    lock = _async_locks.get(loop_key)
+    lock = registry.get(loop_key)
     if lock is None:
-        lock = _async_locks[loop_key] = asyncio.Lock()
+        lock = registry[loop_key] = asyncio.Lock()
     return lock
+
+
+def _async_lock(key: str) -> asyncio.Lock:
+    return loop_lock(_async_locks, key)
 
 
 BodyFactory = Callable[[], Iterable[bytes]]

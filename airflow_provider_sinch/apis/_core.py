@@ -107,27 +107,38 @@ def single(call: Call) -> Operation[Any]:
     return (yield call)
 
 
+def _advance(
+    operation: Operation[Any],
+    call: Call,
+    answer: Any,
+    error: Exception | None,
+    is_api_error: Callable[[Exception], bool],
+) -> Call:
+    """The operation's next call, once ``call`` got ``answer`` or raised ``error``.
+
+    The error is raised inside the operation at its ``yield``, so the operation decides what to do
+    with it; for an ``optional`` call an API error comes back as :class:`CallFailed` instead.
+    Raises ``StopIteration`` (holding the result) when the operation is done.
+    """
+    if error is None:
+        return operation.send(answer)
+    if call.optional and is_api_error(error):
+        return operation.send(CallFailed(str(error)))
+    return operation.throw(error)
+
+
 def drive(
     operation: Operation[T], send: Callable[[Call], Any], is_api_error: Callable[[Exception], bool]
 ) -> T:
-    """Run ``operation`` with ``send`` (one call -> its parsed answer, or an exception).
-
-    An exception from ``send`` is raised inside the operation at its ``yield``, so the
-    operation decides what to do with it; for an ``optional`` call an API error
-    (``is_api_error``) comes back as :class:`CallFailed` instead.
-    """
+    """Run ``operation`` with ``send`` (one call -> its parsed answer, or an exception)."""
     try:
         call = next(operation)
         while True:
             try:
-                answer = send(call)
+                answer, error = send(call), None
             except Exception as exc:
-                if call.optional and is_api_error(exc):
-                    call = operation.send(CallFailed(str(exc)))
-                    continue
-                call = operation.throw(exc)
-            else:
-                call = operation.send(answer)
+                answer, error = None, exc
+            call = _advance(operation, call, answer, error, is_api_error)
     except StopIteration as stop:
         return stop.value
     finally:
@@ -142,14 +153,10 @@ async def adrive(
         call = next(operation)
         while True:
             try:
-                answer = await send(call)
+                answer, error = await send(call), None
             except Exception as exc:
-                if call.optional and is_api_error(exc):
-                    call = operation.send(CallFailed(str(exc)))
-                    continue
-                call = operation.throw(exc)
-            else:
-                call = operation.send(answer)
+                answer, error = None, exc
+            call = _advance(operation, call, answer, error, is_api_error)
     except StopIteration as stop:
         return stop.value
     finally:
