@@ -541,6 +541,7 @@ RUNS = [
     Run("sinch_10dlc_example", None, "success"),
     Run("sinch_10dlc_example", {"brand_id": "BREJECT"}, "failed"),
 ]
+TERMINAL = ("success", "failed", "upstream_failed", "skipped", "removed")
 #: The run whose deferrable sensor loses its triggerer mid-wait.
 DEFERRED_TASK = ("sinch_campaign_example", "wait_until_sent")
 #: The logger of that sensor's trigger: its lines in the task log were written by a triggerer.
@@ -592,6 +593,14 @@ def run_examples(api: AirflowApi, deployment: Deployment) -> None:
 
     def deferred() -> bool:
         instances = {id(run): poll_task_states(api, run) for run in RUNS}
+        states = {t: ti["state"] for t, ti in instances[id(campaign)].items()}
+        if states.get(task_id) in TERMINAL or any(
+            s in ("failed", "upstream_failed") for s in states.values()
+        ):
+            raise CheckFailed(
+                f"{campaign.label}: {task_id} never reached 'deferred'; tasks: {campaign.seen}; "
+                f"failures: {failure_reasons(api, campaign)}"
+            )
         ti = instances[id(campaign)].get(task_id)
         return bool(ti and ti["state"] == "deferred" and ti.get("triggerer_job"))
 
@@ -632,19 +641,42 @@ def run_examples(api: AirflowApi, deployment: Deployment) -> None:
 
 
 # --- 7. Checks ----------------------------------------------------------------------------------
-def task_log(api: AirflowApi, run: Run, task_id: str, try_number: int) -> str:
+def task_log_entries(api: AirflowApi, run: Run, task_id: str, try_number: int) -> list[Any]:
+    """A task's log through the REST API: Airflow 3 returns structured entries (dicts)."""
     answer = api.get(run.path(f"/taskInstances/{task_id}/logs/{try_number}?full_content=true"))
     content = answer.get("content") if isinstance(answer, dict) else answer
-    if isinstance(content, list):
-        return "\n".join(json.dumps(item) if not isinstance(item, str) else item for item in content)
-    return str(content)
+    return content if isinstance(content, list) else [str(content)]
+
+
+def task_log(api: AirflowApi, run: Run, task_id: str, try_number: int) -> str:
+    entries = task_log_entries(api, run, task_id, try_number)
+    return "\n".join(item if isinstance(item, str) else json.dumps(item) for item in entries)
+
+
+def failure_reasons(api: AirflowApi, run: Run) -> str:
+    """``task: ExcType: message`` of each failed task instance of ``run``, from its log."""
+    reasons = []
+    for task_id, ti in poll_task_states(api, run).items():
+        if ti["state"] != "failed":
+            continue
+        errors = [
+            f"{detail.get('exc_type')}: {detail.get('exc_value')}"
+            for entry in task_log_entries(api, run, task_id, ti["try_number"])
+            if isinstance(entry, dict) and entry.get("level") == "error"
+            for detail in entry.get("error_detail") or []
+        ]
+        reasons.append(f"{task_id}: {errors[-1] if errors else 'no error in its log'}")
+    return "; ".join(reasons)
 
 
 def check_runs(api: AirflowApi, deployment: Deployment) -> None:
     for run in RUNS:
         if run.state != run.expected:
             states = {t: s[-1] for t, s in run.seen.items()}
-            raise CheckFailed(f"{run.label} ended {run.state}, expected {run.expected}; tasks: {states}")
+            raise CheckFailed(
+                f"{run.label} ended {run.state}, expected {run.expected}; tasks: {states}; "
+                f"failures: {failure_reasons(api, run)}"
+            )
         check(True, f"{run.label} ended {run.state}, as expected; tasks went {run.seen}")
 
     rejected = next(run for run in RUNS if run.expected == "failed")
@@ -695,7 +727,6 @@ def check_runs(api: AirflowApi, deployment: Deployment) -> None:
 
 def serve(deployment: Deployment) -> None:
     log(f"serving: {deployment.api_url} (user {ADMIN!r}, password {deployment.password!r}); Ctrl-C stops")
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with contextlib.suppress(KeyboardInterrupt):
         while True:
             time.sleep(3600)
@@ -711,13 +742,15 @@ def main(argv: list[str] | None = None) -> int:
         help="after the checks, keep the deployment running (UI address and login printed) until Ctrl-C",
     )
     args = parser.parse_args(argv)
+    # A SIGTERM (CI's timeout, `kill`) unwinds like an exception: every component still gets stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     shutil.rmtree(OUTPUT, ignore_errors=True)
     OUTPUT.mkdir(parents=True)
     (OUTPUT / "files").mkdir()
-    ensure_debian_packages()
     workdir = Path(tempfile.mkdtemp(prefix="sinch-e2e-deploy-"))
     try:
+        ensure_debian_packages()
         with contextlib.ExitStack() as stack:
             postgres = stack.enter_context(PostgresCluster(workdir))
             deployment = airflow_environment(
