@@ -5,7 +5,8 @@ system browser: Playwright never downloads one here). Logged in as the deploymen
 opens *Admin > Connections*, adds one connection of each Sinch type through the *Add Connection*
 form, saves it, presses the row's *Test Connection* button and waits for Airflow's success
 message, which quotes what the hook did (a token obtained, carriers or registrations listed).
-Each filled form, and the list with the test's message, is saved as a PNG in ``screenshots``.
+Each filled form (its *Standard Fields* and *Extra Fields* panels), the list after the test and
+the test's message are saved as PNGs in ``screenshots``.
 
 A missing Chromium or Playwright fails the run: this test never skips.
 """
@@ -172,15 +173,15 @@ def _add_and_test(page: Any, form: Form, screenshots: Path, expect: Any, log: Ca
     expect(row).to_have_count(1)
     log(f"ok: UI: {form.conn_id} ({form.type_label}) saved from the form")
 
+    # Earlier messages may still show: wait for this test's own, whose text names what the hook did
+    # (a failure stops the run, so a "Failed" message can only be this one's).
+    toasts = page.locator("[data-scope=toast][data-part=root]")
     row.get_by_role("button", name="Test Connection").click()
-    failure = page.get_by_text("Test Connection Failed")
-    success = page.get_by_text("Test Connection Successful")
-    expect(success.or_(failure).first).to_be_visible()
-    toast = page.locator("[data-scope=toast][data-part=root]").filter(has_text="Test Connection")
-    message = " ".join(toast.all_inner_texts())
+    outcome = toasts.filter(has_text=form.tested).or_(toasts.filter(has_text="Test Connection Failed"))
+    expect(outcome.first).to_be_visible()
+    message = " ".join(outcome.all_inner_texts())
     page.screenshot(path=str(screenshots / f"{form.conn_id}-tested.png"))
-    if failure.count() or form.tested not in message:
+    outcome.first.screenshot(path=str(screenshots / f"{form.conn_id}-test-message.png"))
+    if "Test Connection Successful" not in message:
         _fail(f"{form.conn_id}: Test did not succeed: {message!r}")
     log(f"ok: UI: {form.conn_id}: Test says {message!r}")
-    for close in toast.get_by_role("button").all():
-        close.click()
