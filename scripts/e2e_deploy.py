@@ -19,7 +19,9 @@ Read top to bottom, this is a deployment recipe; each step is one function:
 6. :func:`run_examples`: every example DAG unpaused and triggered through the REST API with no
    logical date (``"logical_date": null``, as the UI's *Trigger* button does); the 10DLC DAG twice,
    once with ``{"brand_id": "BREJECT"}``, which must fail. While the Campaign DAG's deferrable
-   sensor is ``deferred``, the triggerer is killed (SIGKILL) and a new one started.
+   sensor is ``deferred`` and its trigger polls, the triggerer is killed (SIGKILL) and a new one
+   started; once the new one has taken the wait over, the emulator's clock is moved on so that
+   the campaign finishes sending.
 7. :func:`check_runs`: each run ended as expected, the deferrable sensor was ``deferred`` and
    resumed by a triggerer (its log carries the trigger's event), and the emulator counts one
    create / send / submit per run: nothing was done twice.
@@ -71,9 +73,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = REPO_ROOT / ".e2e-deploy"
 DAGS_FOLDER = REPO_ROOT / "dags_examples"
 BIN = Path(sys.executable).parent
-#: Seconds a campaign spends ``sending`` at the emulator: long enough to kill the triggerer while
-#: the Campaign DAG waits, start a new one and let it take the wait over.
-CAMPAIGN_SENDING_SECONDS = 60
+#: Seconds a campaign spends ``sending`` at the emulator: the Campaign DAG's wait lasts until the
+#: script has killed the triggerer and seen a new one take the wait over, then it moves the
+#: emulator's clock on by as much (``POST /_emulator/advance``), whatever the machine's speed.
+CAMPAIGN_SENDING_SECONDS = 600
 #: Seconds between two review steps (Short Code, 10DLC) at the emulator.
 REVIEW_STEP_SECONDS = 3
 #: A dead triggerer's triggers go to another one after this many seconds without a heartbeat.
@@ -624,7 +627,22 @@ def run_examples(api: AirflowApi, deployment: Deployment) -> None:
         poll_task_states(api, campaign)[task_id]["state"] == "deferred",
         f"{task_id} is still deferred with its triggerer dead",
     )
+    killed_job = poll_task_states(api, campaign)[task_id]["triggerer_job"]["id"]
     start_triggerer(deployment, "triggerer-2")
+
+    def taken_over() -> bool:
+        ti = poll_task_states(api, campaign)[task_id]
+        if ti["state"] != "deferred":
+            raise CheckFailed(f"{task_id} left 'deferred' before a new triggerer took it: {campaign.seen}")
+        return bool(ti.get("triggerer_job") and ti["triggerer_job"]["id"] != killed_job)
+
+    wait_until("a new triggerer to take the deferred wait over", taken_over, timeout=180, every=1)
+    log(f"{task_id} is now {campaign.seen[task_id][-1]}: the campaign may finish sending")
+    requests.post(
+        f"{deployment.emulator_url}/_emulator/advance",
+        params={"seconds": CAMPAIGN_SENDING_SECONDS},
+        timeout=10,
+    ).raise_for_status()
 
     def finished() -> bool:
         for name, service in deployment.services.items():
