@@ -29,9 +29,27 @@ _TRANSPORT_FIELDS: dict[str, Any] = {
     },
 }
 
+#: The port field stays visible: Airflow 3.3's *Test* button sends ``port: 0`` for a connection
+#: without one and its API server then refuses the test ("The host or port to test differs from
+#: the stored connection"; fixed upstream by apache/airflow#73298). A port typed in the form (443
+#: for Sinch) makes a form-made connection testable; the hooks add it to the base URL.
+_PORT_LABEL = "API port (443; the Test button needs it)"
+
 _KEY_PAIR_BEHAVIOUR = {
-    "hidden-fields": ["schema", "port", "extra"],
-    "relabeling": {"host": "API base URL", "login": "Access key id", "password": "Key secret"},
+    "hidden-fields": ["schema", "extra"],
+    "relabeling": {
+        "host": "API base URL",
+        "port": _PORT_LABEL,
+        "login": "Access key id",
+        "password": "Key secret",
+    },
+}
+
+#: Named ``oauth_url``, not ``token_url``: Airflow masks every extra key containing "token" (see
+#: :mod:`airflow_provider_sinch._conn_extra`), and a masked default is saved as ``***``.
+_OAUTH_URL_FIELD: dict[str, Any] = {
+    "label": "OAuth2 token URL",
+    "schema": {"type": ["string", "null"], "default": "https://auth.sinch.com/oauth2/token"},
 }
 
 
@@ -79,10 +97,11 @@ def get_provider_info() -> dict[str, Any]:
                     **_TRANSPORT_FIELDS,
                 },
                 "ui-field-behaviour": {
-                    "hidden-fields": ["schema", "port", "login"],
-                    "relabeling": {"host": "API base URL", "password": "Secret key"},
+                    "hidden-fields": ["schema", "login"],
+                    "relabeling": {"host": "API base URL", "port": _PORT_LABEL, "password": "Secret key"},
                     "placeholders": {
                         "host": "https://api.us.campaign.sinch.com",
+                        "port": "443",
                         "password": "the secret key exactly as the Sinch Options page shows it",
                     },
                 },
@@ -93,13 +112,7 @@ def get_provider_info() -> dict[str, Any]:
                 "hook-name": "Sinch US Short Code Campaigns",
                 "conn-fields": {
                     "project_id": {"label": "Project id", "schema": {"type": ["string", "null"]}},
-                    "token_url": {
-                        "label": "OAuth2 token URL",
-                        "schema": {
-                            "type": ["string", "null"],
-                            "default": "https://auth.sinch.com/oauth2/token",
-                        },
-                    },
+                    "oauth_url": _OAUTH_URL_FIELD,
                     "dashboard_url": {
                         "label": "Dashboard link template ({campaign_id}, {project_id})",
                         "schema": {
@@ -111,7 +124,7 @@ def get_provider_info() -> dict[str, Any]:
                 },
                 "ui-field-behaviour": {
                     **_KEY_PAIR_BEHAVIOUR,
-                    "placeholders": {"host": "https://usshortcode.api.sinch.com"},
+                    "placeholders": {"host": "https://usshortcode.api.sinch.com", "port": "443"},
                 },
             },
             {
@@ -128,13 +141,7 @@ def get_provider_info() -> dict[str, Any]:
                             "enum": ["oauth2", "basic"],
                         },
                     },
-                    "token_url": {
-                        "label": "OAuth2 token URL",
-                        "schema": {
-                            "type": ["string", "null"],
-                            "default": "https://auth.sinch.com/oauth2/token",
-                        },
-                    },
+                    "oauth_url": _OAUTH_URL_FIELD,
                     "dashboard_url": {
                         "label": "Dashboard link template ({project_id}, {campaign_registration_id})",
                         "schema": {"type": ["string", "null"]},
@@ -143,7 +150,7 @@ def get_provider_info() -> dict[str, Any]:
                 },
                 "ui-field-behaviour": {
                     **_KEY_PAIR_BEHAVIOUR,
-                    "placeholders": {"host": "https://us10dlc.numbers.api.sinch.com"},
+                    "placeholders": {"host": "https://us10dlc.numbers.api.sinch.com", "port": "443"},
                 },
             },
         ],

@@ -19,6 +19,7 @@ from airflow_provider_sinch._auth import (
     OAuth2ClientCredentials,
     SinchAuth,
 )
+from airflow_provider_sinch._conn_extra import oauth_url_from_extra
 from airflow_provider_sinch._transport import HttpSettings
 from airflow_provider_sinch.apis import campaign as campaign_api
 from airflow_provider_sinch.apis import short_code as short_code_api
@@ -114,7 +115,7 @@ class _CampaignKind(ConnectionKind):
 
 def oauth2_token_url(extra: Mapping[str, Any]) -> str:
     """The OAuth2 token URL of a Short Code or 10DLC connection's extra, or Sinch's default."""
-    return str(extra.get("token_url") or OAuth2ClientCredentials.DEFAULT_TOKEN_URL)
+    return oauth_url_from_extra(extra) or OAuth2ClientCredentials.DEFAULT_TOKEN_URL
 
 
 class _ShortCodeKind(ConnectionKind):

@@ -43,7 +43,9 @@ with DAG(
     create = SinchCreateCampaignOperator(
         task_id="duplicate_template",
         template_campaign_id="{{ params.template_campaign_id }}",
-        name="Spring sale {{ ds }}",
+        # Manual runs (UI, REST API, `airflow dags trigger`) have no logical date, hence no `ds`:
+        # run_after is set on manual, scheduled and backfilled runs alike.
+        name="Spring sale {{ dag_run.run_after | ds }}",
         contacts=str(CONTACTS_CSV),
         contacts_header=True,
     )

@@ -11,6 +11,7 @@ import base64
 import secrets
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -186,5 +187,10 @@ def control_router(state: EmulatorState) -> APIRouter:
     @router.get("/requests")
     async def requests_seen() -> dict[str, Any]:
         return {"requests": [f"{m} {p}" for m, p in state.request_log]}
+
+    @router.get("/counts")
+    async def request_counts() -> dict[str, Any]:
+        """How many times each ``METHOD path`` was requested (read-only; duplicate checks)."""
+        return {"requests": dict(Counter(f"{m} {p}" for m, p in state.request_log))}
 
     return router

@@ -42,7 +42,7 @@ def connection_env(emulator_url: str) -> dict[str, str]:
         "password": DEFAULT_KEY_SECRET,
         "host": emulator_url,
     }
-    oauth_extra = {"project_id": DEFAULT_PROJECT_ID, "token_url": f"{emulator_url}/oauth2/token"}
+    oauth_extra = {"project_id": DEFAULT_PROJECT_ID, "oauth_url": f"{emulator_url}/oauth2/token"}
     return {
         "AIRFLOW_CONN_SINCH_CAMPAIGN_DEFAULT": json.dumps(
             {

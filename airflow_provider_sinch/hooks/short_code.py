@@ -106,7 +106,7 @@ class SinchShortCodeHook(SinchBaseHook):
 
     Connection (type ``sinch_us_short_code``): login = access key id, password = key secret,
     extra ``project_id``; host = API base URL (default ``https://usshortcode.api.sinch.com``);
-    extra ``token_url`` (default ``https://auth.sinch.com/oauth2/token``), ``dashboard_url``
+    extra ``oauth_url`` (default ``https://auth.sinch.com/oauth2/token``), ``dashboard_url``
     (the extra link's template) and transport options.
 
     :param sinch_conn_id: connection id, default ``sinch_short_code_default``.

@@ -78,7 +78,7 @@ class Sinch10DLCHook(SinchBaseHook):
 
     Connection (type ``sinch_10dlc``): login = access key id, password = key secret, host = API
     base URL (default ``https://us10dlc.numbers.api.sinch.com``), extra ``project_id``, ``auth``
-    (``oauth2``, the default, or ``basic``), ``token_url`` (OAuth2, default
+    (``oauth2``, the default, or ``basic``), ``oauth_url`` (OAuth2, default
     ``https://auth.sinch.com/oauth2/token``), ``dashboard_url`` and the transport options.
     OAuth2 tokens are cached and renewed like the Short Code API's; Basic sends the key pair on
     every request. 429 answers are retried with backoff by the transport.

@@ -68,8 +68,8 @@ def test_the_printed_connections_point_every_hook_at_the_emulator(
         # The same JSON works as an AIRFLOW_CONN_* variable, which is how this test uses it.
         monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
     # The OAuth2 APIs need the emulator's token URL, not Sinch's: pointing only the host is a trap.
-    assert connections["sinch_short_code_default"]["extra"]["token_url"] == f"{url}/oauth2/token"
-    assert connections["sinch_10dlc_default"]["extra"]["token_url"] == f"{url}/oauth2/token"
+    assert connections["sinch_short_code_default"]["extra"]["oauth_url"] == f"{url}/oauth2/token"
+    assert connections["sinch_10dlc_default"]["extra"]["oauth_url"] == f"{url}/oauth2/token"
 
     for hook in (SinchCampaignHook(), SinchShortCodeHook(), Sinch10DLCHook()):
         ok, message = hook.test_connection()
