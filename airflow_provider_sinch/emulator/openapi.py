@@ -121,6 +121,11 @@ def find_operation(method: str, path: str) -> Operation | None:
     )
 
 
+def _media_types(operation: Operation) -> list[str]:
+    raw = _raw_paths()[operation.pattern][operation.method]
+    return list(raw.get("requestBody", {}).get("content", {}))
+
+
 class _Request:
     """What openapi-core reads of a request (its ``Request`` and ``SupportsPathPattern`` protocols)."""
 
@@ -185,9 +190,11 @@ def _describe(error: Any) -> list[Violation]:
 
 
 def _violations_of(error: Exception) -> list[Violation]:
+    from openapi_core.deserializing.exceptions import DeserializeError
+    from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
     from openapi_core.validation.request.exceptions import (
-        InvalidParameter,
         MissingParameterError,
+        MissingRequestBodyError,
         ParameterValidationError,
         RequestBodyValidationError,
     )
@@ -200,23 +207,23 @@ def _violations_of(error: Exception) -> list[Violation]:
             return [(name, "Parameter is required")]
         if schema_errors:
             return [(name, description) for e in schema_errors for _, description in _describe(e)]
-        if isinstance(error, InvalidParameter) or cause is not None:
-            kind = getattr(cause, "type", None)
-            return [(name, f"Must be of type {kind}" if kind else "Invalid value")]
-        return [(name, str(error))]
+        kind = getattr(cause, "type", None)
+        return [(name, f"Must be of type {kind}" if kind else "Invalid value")]
     if isinstance(error, RequestBodyValidationError):
         if schema_errors:
             found: list[Violation] = []
             for schema_error in schema_errors:
                 found.extend(_describe(schema_error))
             return found
-        text = str(error)
-        if "mimetype not found" in text:
-            return [("Content-Type", "This operation takes another media type")]
-        if "deserialize" in text.lower():
+        # Never ``str(error)``: openapi-core's message decodes the raw body, which may not be UTF-8.
+        if isinstance(cause, MediaTypeNotFound):
+            return [("Content-Type", f"Must be one of {list(cause.availableMimetypes)}")]
+        if isinstance(cause, DeserializeError):
             return [("body", "The body cannot be parsed for its media type")]
-        return [("body", text)]
-    return [("request", str(error))]
+        if isinstance(error, MissingRequestBodyError):
+            return [("body", "A body is required")]
+        return [("body", f"Invalid body ({type(cause or error).__name__})")]
+    return [("request", f"Invalid request ({type(error).__name__})")]
 
 
 def request_violations(
@@ -245,13 +252,19 @@ def request_violations(
     if operation is None:
         return []
     spec = short_code_openapi().spec
-    if operation.has_body:
-        # The document does not mark its request bodies required; an absent JSON body is
-        # judged as ``{}`` so that its schema's own ``required`` list decides.
-        if not body.strip() and not content_type.lower().startswith("multipart/"):
-            body, content_type = b"{}", "application/json"
-        elif not content_type:
-            content_type = "application/json"
+    if operation.has_body and not body.strip():
+        # The document marks no request body required, yet some schemas require properties
+        # (``EditCampaignRequest.name``, the upload's ``file``). A missing body is judged as
+        # ``{}``: accepted where that schema accepts it, else refused as a missing body.
+        is_json = "application/json" in _media_types(operation)
+        if not is_json or request_violations(method, path, query, "application/json", b"{}"):
+            return [("body", "A body is required")]
+        body, content_type = b"{}", "application/json"
+    if operation.has_body and not content_type:
+        content_type = "application/json"
+    # OpenAPI 3.0's ``allowEmptyValue`` defaults to false, which openapi-core reads as "an empty
+    # value is invalid"; the document never says so, so an empty value counts as not given.
+    query = [(name, value) for name, value in query if value != ""]
     request = _Request(operation, path, query, content_type, body)
     violations: list[Violation] = []
     for error in V30RequestParametersValidator(spec).iter_errors(request):

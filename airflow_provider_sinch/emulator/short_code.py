@@ -768,6 +768,16 @@ def router(state: EmulatorState) -> APIRouter:
                 "Attachment validation error",
                 violations=[("body", "The multipart body cannot be parsed")],
             ) from None
+        # openapi-core reads a repeated part as its last value; the schema's ``file`` and
+        # ``description`` are single strings, so a repeated part is a list the schema refuses.
+        repeated = [name for name in ("file", "description") if len(form.getlist(name)) > 1]
+        if repeated:
+            raise rest_error(
+                400,
+                "INVALID_ARGUMENT",
+                "Attachment validation error",
+                violations=[(name, "Must be of type string") for name in repeated],
+            )
         upload = form.get("file")
         # The schema's ``file`` is a binary string: a plain form field named "file" is read as
         # the file's content too (the most permissive reading).
