@@ -215,22 +215,14 @@ def bearer(request: Request) -> str | None:
 
 
 def require_oauth(request: Request, state: EmulatorState, *, allow_basic: bool = False) -> None:
-    """401 in the Google-style shape the OAuth2-protected Sinch APIs use."""
+    """401 in the error shape of the API the path belongs to (:func:`api_error_body`)."""
     token = bearer(request)
     if token and state.oauth_token_valid(token):
         return
     if allow_basic and state.basic_key_pair_valid(request.headers.get("Authorization", "")):
         return
-    raise HTTPException(
-        status_code=401,
-        detail={
-            "error": {
-                "code": 401,
-                "message": "Request is missing or has an invalid credential.",
-                "status": "UNAUTHENTICATED",
-            }
-        },
-    )
+    message = "Request is missing or has an invalid credential."
+    raise HTTPException(status_code=401, detail=api_error_body(request.url.path, 401, message))
 
 
 def oauth_router(state: EmulatorState) -> APIRouter:

@@ -172,21 +172,27 @@ def _field(path: Sequence[Any], prefix: str = "") -> str:
     return text
 
 
-def _describe(error: Any) -> list[Violation]:
+def describe(error: Any) -> list[Violation]:
     """A jsonschema ``ValidationError`` as field violations, without quoting the bad value."""
     where = list(error.absolute_path)
     kind = error.validator
+    rule = error.validator_value
+    field = _field(where) or "body"
     if kind == "required":
         # jsonschema reports each missing property as its own error, named in the message.
         found = re.match(r"^'(.+)' is a required property$", str(error.message))
-        return [(_field([*where, found.group(1)]) if found else _field(where) or "body", "Field is required")]
-    if kind == "type":
-        return [(_field(where) or "body", f"Must be of type {error.validator_value}")]
-    if kind == "enum":
-        return [(_field(where), f"Must be one of {list(error.validator_value)}")]
-    if kind == "format":
-        return [(_field(where), f"Must be a valid {error.validator_value}")]
-    return [(_field(where) or "body", str(error.message))]
+        return [(_field([*where, found.group(1)]) if found else field, "Field is required")]
+    descriptions = {
+        "type": f"Must be of type {rule}",
+        "enum": f"Must be one of {list(rule) if isinstance(rule, (list, tuple)) else rule}",
+        "format": f"Must be a valid {rule}",
+        "minLength": f"Must be at least {rule} characters",
+        "maxLength": f"Must be at most {rule} characters",
+        "minItems": f"Must have at least {rule} items",
+        "maxItems": f"Must have at most {rule} items",
+        "pattern": "Does not have the documented format",
+    }
+    return [(field, descriptions.get(kind, f"Breaks the rule {kind!r}"))]
 
 
 def _violations_of(error: Exception) -> list[Violation]:
@@ -206,14 +212,14 @@ def _violations_of(error: Exception) -> list[Violation]:
         if isinstance(error, MissingParameterError):
             return [(name, "Parameter is required")]
         if schema_errors:
-            return [(name, description) for e in schema_errors for _, description in _describe(e)]
+            return [(name, description) for e in schema_errors for _, description in describe(e)]
         kind = getattr(cause, "type", None)
         return [(name, f"Must be of type {kind}" if kind else "Invalid value")]
     if isinstance(error, RequestBodyValidationError):
         if schema_errors:
             found: list[Violation] = []
             for schema_error in schema_errors:
-                found.extend(_describe(schema_error))
+                found.extend(describe(schema_error))
             return found
         # Never ``str(error)``: openapi-core's message decodes the raw body, which may not be UTF-8.
         if isinstance(cause, MediaTypeNotFound):
