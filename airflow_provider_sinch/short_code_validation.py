@@ -7,7 +7,7 @@ when a task runs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from airflow_provider_sinch.exceptions import SinchValidationError
@@ -201,15 +201,16 @@ def validate_campaign_request(campaign: Any) -> list[tuple[str, str]]:
 
 
 def submission_problems(campaign: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """What the document says a campaign needs at submission time and ``campaign`` lacks.
+    """What the document plainly says a campaign needs at submission time and ``campaign`` lacks.
 
     ``campaign`` is the ``Campaign`` as Sinch holds it (``get_campaign``). The rules come from
     the schema descriptions: at least one content definition, customer care, terms and
     conditions, privacy policy and compliance emails are "mandatory at submission time"; a brand
-    is required when Sinch leases the short code (``scRequested`` true); the short code must be
-    given when it is the customer's own (``scRequested`` false), with its receipt attached, and
-    a migrated campaign needs its letter attached ("Attachments are needed when bringing a SC or
-    migrating a campaign").
+    is required when ``scRequested`` is true (``ScRequested`` and ``BrandId`` agree); a migrated
+    campaign needs its letter attached ("Attachments are needed when ... migrating a campaign").
+
+    What the document contradicts itself on is not refused: :func:`submission_warnings` lists
+    it, and it is logged here as a warning, so that Sinch decides.
     """
     problems: list[tuple[str, str]] = []
     if not campaign.get("contentDefinitions"):
@@ -227,8 +228,7 @@ def submission_problems(campaign: Mapping[str, Any]) -> list[tuple[str, str]]:
             problems.append((field, f"the {label} URL or text is required to submit"))
     if not campaign.get("complianceEmails"):
         problems.append(("complianceEmails", "at least one compliance email is required to submit"))
-    sc_requested = campaign.get("scRequested")
-    if sc_requested is True and not campaign.get("brandId"):
+    if campaign.get("scRequested") is True and not campaign.get("brandId"):
         problems.append(
             (
                 "brandId",
@@ -236,16 +236,42 @@ def submission_problems(campaign: Mapping[str, Any]) -> list[tuple[str, str]]:
                 "(scRequested true)",
             )
         )
-    if sc_requested is False and not campaign.get("shortCodes"):
-        problems.append(("shortCodes", "your short code is required when scRequested is false"))
-    if (sc_requested is False or campaign.get("isMigrated") is True) and not campaign.get(
-        "campaignAttachments"
-    ):
-        reason = (
-            "the migration letter" if campaign.get("isMigrated") is True else "the latest short code receipt"
-        )
-        problems.append(("campaignAttachments", f"attach {reason} before submitting"))
+    if campaign.get("isMigrated") is True and not campaign.get("campaignAttachments"):
+        problems.append(("campaignAttachments", "attach the migration letter before submitting"))
+    for field, message in submission_warnings(campaign):
+        log.warning("Submitting anyway, Sinch decides: %s: %s", field, message)
     return problems
+
+
+def submission_warnings(campaign: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Submission requirements the document states only ambiguously, that ``campaign`` may miss.
+
+    The ``ShortCodes`` description says the short code "must be provided when sc_requested is
+    false", then that customers with their own short code have ``sc_requested=true`` (and attach
+    its latest receipt) while with ``sc_requested=false`` Sinch leases it and "this field should
+    be blank"; ``ScRequested`` says true means Sinch leases one. So with ``scRequested`` false,
+    whether a short code and its receipt are needed is not clear: worth a warning, not a refusal.
+    """
+    warnings: list[tuple[str, str]] = []
+    if campaign.get("scRequested") is False:
+        if not campaign.get("shortCodes"):
+            warnings.append(
+                (
+                    "shortCodes",
+                    "scRequested is false and no short code is given; the document says both that it "
+                    "must then be provided and that it stays blank when Sinch leases the code",
+                )
+            )
+        # A migrated campaign's attachment is a plain requirement (see submission_problems).
+        if not campaign.get("campaignAttachments") and campaign.get("isMigrated") is not True:
+            warnings.append(
+                (
+                    "campaignAttachments",
+                    "scRequested is false and nothing is attached; if the short code is your own, "
+                    "Sinch asks for its latest receipt",
+                )
+            )
+    return warnings
 
 
 def check_note_text(text: Any, field: str = "text") -> str:
@@ -257,6 +283,31 @@ def check_note_text(text: Any, field: str = "text") -> str:
             [(field, f"is {len(text)} characters long; Sinch accepts at most {MAX_NOTE_LENGTH} per note")]
         )
     return text
+
+
+def short_code_filters(short_codes: str | Sequence[str] | None) -> list[str]:
+    """The ``shortCodes`` values to list campaigns by, one request each.
+
+    ``listCampaigns`` documents ``shortCodes`` as one string ("Filter campaigns based on the
+    short code assigned"), not a list, and says nothing of separators. So several codes are
+    never joined into one value: each is sent alone, in a listing of its own
+    (:func:`each_campaign_once` merges them). One string is sent as given.
+    """
+    if not short_codes:
+        return []
+    if isinstance(short_codes, str):
+        return [short_codes]
+    return list(dict.fromkeys(str(code) for code in short_codes if str(code)))
+
+
+def each_campaign_once(listings: Iterable[Iterator[Mapping[str, Any]]]) -> Iterator[Any]:
+    """The campaigns of several listings in turn, each campaign (by ``id``) once."""
+    seen: set[Any] = set()
+    for listing in listings:
+        for campaign in listing:
+            if campaign.get("id") not in seen:
+                seen.add(campaign.get("id"))
+                yield campaign
 
 
 def require_fields(**values: Any) -> None:

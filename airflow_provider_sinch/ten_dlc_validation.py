@@ -16,6 +16,7 @@ import difflib
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_sinch.exceptions import SinchValidationError
@@ -245,26 +246,116 @@ def mno_violations(mnos: Any) -> list[tuple[str, str]]:
 
 
 #: How an MNO code of the resubmit endpoint may appear in ``mnoMetadata``: the network id key
-#: (TCR's ids) or the ``mno`` name, compared in lower case without punctuation.
+#: or the ``mno`` name, compared in lower case without punctuation. The document only says the
+#: keys are "the 'networkId' of the MNO"; these ids (TCR's) and names are not in it.
 MNO_ALIASES: dict[str, frozenset[str]] = {
     "ATT": frozenset({"att", "10017"}),
     "TMO": frozenset({"tmo", "tmobile", "10035"}),
     "VZW": frozenset({"vzw", "verizon", "verizonwireless", "10037"}),
     "USC": frozenset({"usc", "uscellular", "10038"}),
 }
+#: Inner keys of an ``mnoMetadata`` entry read when present. The document names none of them
+#: ("value is Metadata of the MNO"): a ``false`` fails the check, anything else leaves it unchecked.
+MNO_REFUSAL_KEYS = ("qualify", "mnoSupport")
+
+
+@dataclass(frozen=True)
+class QualificationCheck:
+    """What a qualify answer says about the campaign you plan.
+
+    :param problems: ``(field, message)`` pairs the answer shows would not be met (fail on them).
+    :param unchecked: ``(field, message)`` pairs the answer could not settle, because the
+        document does not define the shape they would be read from (warn, do not fail).
+    """
+
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    unchecked: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _simplify(value: Any) -> str:
     return re.sub(r"[^a-z0-9]", "", str(value).lower())
 
 
-def _mno_entry(metadata: Mapping[str, Any], mno: str) -> tuple[str, Mapping[str, Any]] | None:
+def _mno_entry(metadata: Mapping[str, Any], mno: str) -> tuple[str, Any] | None:
     names = MNO_ALIASES.get(mno.upper(), frozenset()) | {_simplify(mno)}
     for network_id, entry in metadata.items():
-        entry = entry if isinstance(entry, Mapping) else {}
-        if _simplify(network_id) in names or _simplify(entry.get("mno", "")) in names:
+        name = entry.get("mno", "") if isinstance(entry, Mapping) else ""
+        if _simplify(network_id) in names or _simplify(name) in names:
             return str(network_id), entry
     return None
+
+
+def check_qualification(
+    qualification: Mapping[str, Any],
+    *,
+    sub_use_cases: Any = None,
+    required_mnos: Any = None,
+) -> QualificationCheck:
+    """Judge a ``campaignRegistrations:qualify`` answer against the campaign you plan.
+
+    :param qualification: the answer.
+    :param sub_use_cases: the sub use cases you mean to submit; their number must lie within the
+        answer's documented ``minSubUseCases`` .. ``maxSubUseCases``.
+    :param required_mnos: operators the campaign must reach (``ATT``, ``TMO``, ``VZW``, ``USC``, a
+        network id, or an ``mno`` name). ``mnoMetadata`` is documented only as a map from network
+        id to "Metadata of the MNO", so an entry is read only where it says something: found and
+        marked ``qualify: false`` or ``mnoSupport: false`` is a problem; not found, or found
+        without those keys, is unchecked.
+    """
+    check = QualificationCheck()
+    if sub_use_cases is not None:
+        count = len(sub_use_cases) if isinstance(sub_use_cases, (list, tuple)) else None
+        low, high = qualification.get("minSubUseCases"), qualification.get("maxSubUseCases")
+        use_case = qualification.get("useCase") or "this use case"
+        if count is None:
+            message = f"must be a list of sub use cases, got {sub_use_cases!r}"
+            check.problems.append(("sub_use_cases", message))
+        elif low is None and high is None:
+            check.unchecked.append(
+                ("sub_use_cases", "the answer gives no minSubUseCases / maxSubUseCases to check against")
+            )
+        elif (low is not None and count < low) or (high is not None and count > high):
+            message = f"{use_case} takes {_num(low)} to {_num(high)} sub use cases; {count} given"
+            check.problems.append(("sub_use_cases", message))
+    if required_mnos:
+        mnos = [required_mnos] if isinstance(required_mnos, str) else list(required_mnos)
+        metadata = qualification.get("mnoMetadata")
+        if not isinstance(metadata, Mapping) or not metadata:
+            check.unchecked.append(
+                ("required_mnos", f"the answer has no mnoMetadata: whether {mnos} carry it is unchecked")
+            )
+            return check
+        for mno in mnos:
+            found = _mno_entry(metadata, str(mno))
+            if found is None:
+                check.unchecked.append(
+                    (
+                        "required_mnos",
+                        f"{mno} matches no mnoMetadata key {sorted(metadata)} (network ids the "
+                        "document does not list): unchecked",
+                    )
+                )
+                continue
+            network_id, entry = found
+            entry = entry if isinstance(entry, Mapping) else {}
+            refused = [key for key in MNO_REFUSAL_KEYS if entry.get(key) is False]
+            if refused:
+                check.problems.append(
+                    (
+                        "required_mnos",
+                        f"{mno} (network {network_id}) would not carry this campaign: "
+                        + ", ".join(f"{key} is false" for key in refused),
+                    )
+                )
+            elif not any(isinstance(entry.get(key), bool) for key in MNO_REFUSAL_KEYS):
+                check.unchecked.append(
+                    (
+                        "required_mnos",
+                        f"{mno} (network {network_id}): its metadata has no {' / '.join(MNO_REFUSAL_KEYS)} "
+                        "flag (the document defines none): unchecked",
+                    )
+                )
+    return check
 
 
 def qualification_violations(
@@ -273,49 +364,11 @@ def qualification_violations(
     sub_use_cases: Any = None,
     required_mnos: Any = None,
 ) -> list[tuple[str, str]]:
-    """What a qualify answer says would not be met.
-
-    :param qualification: the ``campaignRegistrations:qualify`` answer.
-    :param sub_use_cases: the sub use cases you mean to submit; their number must lie within the
-        answer's ``minSubUseCases`` .. ``maxSubUseCases``.
-    :param required_mnos: operators the campaign must reach (``ATT``, ``TMO``, ``VZW``, ``USC``, a
-        network id, or the ``mno`` name of the metadata); each must be in ``mnoMetadata`` and not
-        marked ``qualify: false`` or ``mnoSupport: false``.
-    """
-    problems: list[tuple[str, str]] = []
-    if sub_use_cases is not None:
-        count = len(sub_use_cases) if isinstance(sub_use_cases, (list, tuple)) else None
-        if count is None:
-            problems.append(("sub_use_cases", f"must be a list of sub use cases, got {sub_use_cases!r}"))
-        else:
-            low, high = qualification.get("minSubUseCases"), qualification.get("maxSubUseCases")
-            use_case = qualification.get("useCase") or "this use case"
-            if (low is not None and count < low) or (high is not None and count > high):
-                problems.append(
-                    (
-                        "sub_use_cases",
-                        f"{use_case} takes {_num(low)} to {_num(high)} sub use cases; {count} given",
-                    )
-                )
-    if required_mnos:
-        mnos = [required_mnos] if isinstance(required_mnos, str) else list(required_mnos)
-        metadata = qualification.get("mnoMetadata") or {}
-        for mno in mnos:
-            found = _mno_entry(metadata, str(mno)) if isinstance(metadata, Mapping) else None
-            if found is None:
-                problems.append(("required_mnos", f"{mno} is not in the qualification's MNO metadata"))
-                continue
-            network_id, entry = found
-            refused = [key for key in ("qualify", "mnoSupport") if entry.get(key) is False]
-            if refused:
-                problems.append(
-                    (
-                        "required_mnos",
-                        f"{mno} (network {network_id}) would not carry this campaign: "
-                        + ", ".join(f"{key} is false" for key in refused),
-                    )
-                )
-    return problems
+    """The problems of :func:`check_qualification`; what it leaves unchecked is logged as a warning."""
+    check = check_qualification(qualification, sub_use_cases=sub_use_cases, required_mnos=required_mnos)
+    for name, message in check.unchecked:
+        log.warning("Qualification not checked: %s: %s", name, message)
+    return check.problems
 
 
 def _num(value: Any) -> str:

@@ -137,7 +137,10 @@ def emulator() -> Iterator[RunningEmulator]:
     from airflow_provider_sinch.emulator import create_app
     from airflow_provider_sinch.emulator.core import EmulatorConfig, EmulatorState
 
-    state = EmulatorState(EmulatorConfig(campaign_sending_seconds=2.0, review_step_seconds=2.0))
+    # Every answer is checked against its API's document (see ``EmulatorConfig.check_responses``).
+    state = EmulatorState(
+        EmulatorConfig(campaign_sending_seconds=2.0, review_step_seconds=2.0, check_responses=True)
+    )
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(state), host="127.0.0.1", port=port, log_level="warning")
@@ -154,6 +157,7 @@ def emulator() -> Iterator[RunningEmulator]:
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+    assert state.response_problems == [], "the emulator answered outside its document"
 
 
 # --- Operator contexts -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from airflow_provider_sinch.exceptions import SinchValidationError
 from airflow_provider_sinch.ten_dlc_validation import (
     apply_defaults,
+    check_qualification,
     mno_violations,
     prepare_submit,
     qualification_violations,
@@ -250,9 +251,7 @@ QUALIFICATION = {
             ["TMO (network 10035) would not carry this campaign: qualify is false"],
             id="mno-does-not-qualify",
         ),
-        pytest.param(
-            {"required_mnos": ["USC"]}, ["USC is not in the qualification's MNO metadata"], id="mno-missing"
-        ),
+        pytest.param({"required_mnos": ["USC"]}, [], id="mno-missing-is-unchecked-not-failed"),
         pytest.param(
             {"sub_use_cases": ["2FA"], "required_mnos": ["TMO"]},
             ["MIXED takes 2 to 5", "TMO (network 10035)"],
@@ -266,3 +265,49 @@ def test_qualification_violations(kwargs: dict[str, Any], expected: list[str]) -
     assert len(problems) == len(expected)
     for (_, message), fragment in zip(problems, expected, strict=True):
         assert fragment in message
+
+
+@pytest.mark.parametrize(
+    ("qualification", "kwargs", "unchecked"),
+    [
+        pytest.param(
+            QUALIFICATION,
+            {"required_mnos": ["USC"]},
+            ["USC matches no mnoMetadata key ['10017', '10035', '10037']"],
+            id="unknown-network",
+        ),
+        pytest.param(
+            {"mnoMetadata": {"10017": {"tpm": 240}}},
+            {"required_mnos": ["ATT"]},
+            ["ATT (network 10017): its metadata has no qualify / mnoSupport flag"],
+            id="entry-without-flags",
+        ),
+        pytest.param(
+            {"useCase": "MIXED"},
+            {"required_mnos": ["ATT", "TMO"]},
+            ["the answer has no mnoMetadata: whether ['ATT', 'TMO'] carry it is unchecked"],
+            id="no-metadata",
+        ),
+        pytest.param(
+            {"useCase": "MIXED"},
+            {"sub_use_cases": ["2FA"]},
+            ["the answer gives no minSubUseCases / maxSubUseCases"],
+            id="no-bounds",
+        ),
+        pytest.param(QUALIFICATION, {"required_mnos": ["ATT", "10037"]}, [], id="flags-read-when-present"),
+    ],
+)
+def test_undocumented_metadata_is_reported_unchecked_never_failed_nor_passed_silently(
+    qualification: dict[str, Any], kwargs: dict[str, Any], unchecked: list[str], caplog: Any
+) -> None:
+    check = check_qualification(qualification, **kwargs)
+
+    assert check.problems == []
+    assert len(check.unchecked) == len(unchecked)
+    for (_, message), fragment in zip(check.unchecked, unchecked, strict=True):
+        assert fragment in message
+    with caplog.at_level("WARNING"):
+        assert qualification_violations(qualification, **kwargs) == []
+    assert [r.getMessage() for r in caplog.records if "not checked" in r.getMessage()] == [
+        f"Qualification not checked: {name}: {message}" for name, message in check.unchecked
+    ]

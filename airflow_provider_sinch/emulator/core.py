@@ -8,16 +8,21 @@ on one loopback server. State is in memory and per process: it is a test double,
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 DEFAULT_CAMPAIGN_SECRET_KEY = "emulator-secret-key"
 DEFAULT_KEY_ID = "emulator-key-id"
@@ -73,6 +78,9 @@ class EmulatorConfig:
     review_step_seconds: float = 5.0
     campaign_token_ttl: float = 2 * 3600.0
     oauth_token_ttl: float = 3600.0
+    #: Check every answer against its API's document, into ``EmulatorState.response_problems``
+    #: (tests turn it on; the answers themselves are not changed).
+    check_responses: bool = False
 
 
 class EmulatorState:
@@ -86,6 +94,8 @@ class EmulatorState:
         self.request_log: list[tuple[str, str]] = []
         self.oauth_tokens: dict[str, datetime] = {}
         self.apis: dict[str, Any] = {}
+        #: What ``config.check_responses`` found wrong in the emulator's answers.
+        self.response_problems: list[str] = []
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self.lock:
@@ -113,6 +123,82 @@ class EmulatorState:
         return pair is not None and self.config.oauth_clients.get(pair[0]) == pair[1]
 
 
+# --- Which API a path belongs to, and its error shape ------------------------------------------------
+SHORT_CODE_PATH = re.compile(r"^/v1/projects/[^/]+/campaigns(/|$)")
+TEN_DLC_PATH = re.compile(r"^/v1/projects/[^/]+/campaignRegistrations?([/:]|$)")
+CAMPAIGN_PATH = re.compile(r"^/(v1/(token|campaign|campaigns)|api/login)(/|$)")
+#: HTTP status -> (Google API status name, gRPC code), as the OAuth2-protected APIs answer them.
+RPC_STATUS = {
+    400: ("INVALID_ARGUMENT", 3),
+    401: ("UNAUTHENTICATED", 16),
+    403: ("PERMISSION_DENIED", 7),
+    404: ("NOT_FOUND", 5),
+    405: ("UNIMPLEMENTED", 12),
+    409: ("ABORTED", 10),
+    429: ("RESOURCE_EXHAUSTED", 8),
+    500: ("INTERNAL", 13),
+    501: ("UNIMPLEMENTED", 12),
+    503: ("UNAVAILABLE", 14),
+    504: ("DEADLINE_EXCEEDED", 4),
+}
+
+
+def api_error_body(path: str, status: int, message: str) -> dict[str, Any]:
+    """An error in the shape of the API that ``path`` belongs to.
+
+    Short Code: the document's ``RestError``; 10DLC: the gRPC gateway's ``{"code", "message",
+    "details"}``; anything else: the Campaign API's ``{"errors", "success": false}``.
+    """
+    name, code = RPC_STATUS.get(status, ("UNKNOWN", 2))
+    if SHORT_CODE_PATH.match(path):
+        return {"error": {"code": status, "message": message, "status": name, "details": []}}
+    if TEN_DLC_PATH.match(path):
+        return {"code": code, "message": message, "details": []}
+    return {"errors": message, "success": False}
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the app serves on ``path``; concrete routes win over templated ones."""
+    matching: list[tuple[int, set[str]]] = []
+    for route in app.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            matching.append((len(getattr(route, "param_convertors", {})), set(getattr(route, "methods", ()))))
+    if not matching:
+        return []
+    fewest = min(params for params, _ in matching)
+    methods = set().union(*(m for params, m in matching if params == fewest))
+    order = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+    return sorted(methods, key=lambda m: (order.index(m) if m in order else len(order), m))
+
+
+def check_response(
+    method: str,
+    path: str,
+    query: Iterable[tuple[str, str]],
+    status: int,
+    content_type: str,
+    body: bytes,
+    headers: Mapping[str, str],
+) -> list[str]:
+    """What is wrong with an answer, judged by the document of the API ``path`` belongs to.
+
+    Short Code: the OpenAPI document (status listed, media type, schema). 10DLC and Campaign:
+    the shapes of the documents' response examples and schemas (:mod:`.shapes`).
+    """
+    if headers.get("x-emulator-fault"):
+        return []
+    if SHORT_CODE_PATH.match(path):
+        from airflow_provider_sinch.emulator import openapi
+
+        return openapi.response_problems(method, path, query, status, content_type, body, headers)
+    if TEN_DLC_PATH.match(path) or CAMPAIGN_PATH.match(path):
+        from airflow_provider_sinch.emulator import shapes
+
+        return shapes.response_problems(method, path, status, content_type, body)
+    return []
+
+
 def parse_basic(header: str | None) -> tuple[str, str] | None:
     if not header or not header.startswith("Basic "):
         return None
@@ -130,22 +216,14 @@ def bearer(request: Request) -> str | None:
 
 
 def require_oauth(request: Request, state: EmulatorState, *, allow_basic: bool = False) -> None:
-    """401 in the Google-style shape the OAuth2-protected Sinch APIs use."""
+    """401 in the error shape of the API the path belongs to (:func:`api_error_body`)."""
     token = bearer(request)
     if token and state.oauth_token_valid(token):
         return
     if allow_basic and state.basic_key_pair_valid(request.headers.get("Authorization", "")):
         return
-    raise HTTPException(
-        status_code=401,
-        detail={
-            "error": {
-                "code": 401,
-                "message": "Request is missing or has an invalid credential.",
-                "status": "UNAUTHENTICATED",
-            }
-        },
-    )
+    message = "Request is missing or has an invalid credential."
+    raise HTTPException(status_code=401, detail=api_error_body(request.url.path, 401, message))
 
 
 def oauth_router(state: EmulatorState) -> APIRouter:

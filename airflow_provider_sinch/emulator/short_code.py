@@ -1,9 +1,34 @@
 """The emulator's US Short Code Campaigns API (``/v1/projects/{projectId}/campaigns...``).
 
-Every operation of the document, behind the shared OAuth2 bearer tokens, with its status rules:
-update and submit only from DRAFT or AWAITING_CLIENT_UPDATE, cancel only from DRAFT,
-PENDING_REVIEW or AWAITING_CLIENT_UPDATE; errors in the document's ``RestError`` shape
-(``{"error": {"code", "message", "status", "details": [...]}}``).
+Every operation of the document, behind the shared OAuth2 bearer tokens. Every request's
+parameters and body are checked against the shipped OpenAPI document by openapi-core
+(:mod:`airflow_provider_sinch.emulator.openapi`) before anything is read or stored; a violation
+is the document's 400 ``RestError`` (``{"error": {"code", "message", "status", "details":
+[{"type": "BadRequest", "fieldViolations": [...]}]}}``). The rules the schema cannot express
+come next, each from a sentence of the document:
+
+* update and submit only from DRAFT or AWAITING_CLIENT_UPDATE, cancel only from DRAFT,
+  PENDING_REVIEW or AWAITING_CLIENT_UPDATE (400, "Campaign in illegal state");
+* ``name`` at most 100 characters; every ``carrierIds`` item a carrier of ``/carriers``
+  ("Carrier Id 123 does not exist."); a given ``contentDefinitionId`` must exist on the campaign;
+* at submission: a content definition, customer care (with only the accepted opt-out keywords,
+  at most 100 characters), terms and conditions, privacy policy and compliance emails; a brand
+  when ``scRequested`` is true; an attachment when ``isMigrated`` is true;
+* a note's text at most 1000 characters.
+
+What the document leaves open, read here the most permissive way (and said so where applied):
+
+* ``scRequested: false``: the ``ShortCodes`` description says both that the short code "must be
+  provided when sc_requested is false" and that false means Sinch leases it and the field stays
+  blank; neither reading is enforced.
+* Brands: every ``brandId`` exists and is not rejected (the emulator has no Brands API).
+* Operations that list no 400 (list, carriers, notes, attachments) never answer 400 to a
+  request the schema accepts: an unknown ``orderBy`` sorts by ``campaignId,asc``, a
+  ``pageSize`` below 1 is the default size, a page token not issued here is an empty last page,
+  an unknown project lists no campaigns and the usual carriers. A request the schema refuses is
+  400 everywhere, the only answer that neither stores nor echoes it.
+* A note without text is kept with an empty text (``text`` is not required by the schema).
+* ``PUT callback-configuration`` without ``hmacSecret`` keeps the current secret.
 
 A submitted campaign moves on the emulator's clock, one step every ``review_step_seconds``,
 computed lazily when read (no background task, so tests ``clock.advance()`` deterministically):
@@ -18,7 +43,10 @@ step  campaign                                     carrier orders (one per ``car
 3     CARRIER_SUBMITTED                            SUBMITTED
 4                                                  APPROVED
 5                                                  PROVISIONED_BY_CARRIER (short code leased)
-6     COMPLETED (when every order is certified)    CERTIFIED
+6                                                  PROVISIONED_BY_SINCH
+7                                                  CLIENT_CERTIFICATION_REQUESTED
+8                                                  CARRIER_CERTIFICATION_REQUESTED
+9     COMPLETED (when every order is certified)    CERTIFIED
 ====  ===========================================  ==========================================
 
 Every transition is logged (``campaignLogs`` / ``logs``) at the emulated time it happened and,
@@ -50,6 +78,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
+from airflow_provider_sinch.emulator import openapi
 from airflow_provider_sinch.emulator.core import EmulatorState, require_oauth
 
 API = "short_code"
@@ -60,19 +89,9 @@ CARRIERS = (
     {"id": "3", "name": "Verizon Wireless"},
     {"id": "4", "name": "US Cellular"},
 )
-TRAFFIC_CHARGES = ("STANDARD", "FREE_TO_END_USER")
-MESSAGE_TYPES = ("SMS", "MMS_VIDEO", "MMS_AUDIO", "MMS_IMAGE")
-CONTENT_TYPES = (
-    "CHAT",
-    "COUPONS",
-    "ENTERTAINMENT_ALERTS",
-    "INFORMATIONAL_ALERTS",
-    "SWEEPSTAKES",
-    "TRIVIA",
-    "TWO_FACTOR_AUTHENTICATION",
-    "VOTING_POLLING",
-)
-SUBSCRIPTION_TYPES = ("ONE_TIME", "SUBSCRIPTION")
+#: ``CustomerCare.optOutKeywords``: "Acceptable Opt-out keywords are STOP, END, CANCEL, ...".
+OPT_OUT_KEYWORDS = ("STOP", "END", "CANCEL", "UNSUBSCRIBE", "QUIT", "REVOKE", "OPTOUT", "OPT-OUT")
+MAX_OPT_OUT_KEYWORDS_LENGTH = 100
 EDIT_FIELDS = (
     "name",
     "description",
@@ -95,7 +114,15 @@ CANCELLABLE = ("DRAFT", "PENDING_REVIEW", "AWAITING_CLIENT_UPDATE")
 ORDER_FIELDS = {"campaignId": "id", "status": "status", "createDate": "createdAt", "updateDate": "updatedAt"}
 MAX_NOTE_LENGTH = 1000
 MAX_NAME_LENGTH = 100
-LAST_STEP = 6
+#: Carrier order statuses of steps 5 to 9, in order (see the table above).
+CERTIFICATION_PATH = (
+    "PROVISIONED_BY_CARRIER",
+    "PROVISIONED_BY_SINCH",
+    "CLIENT_CERTIFICATION_REQUESTED",
+    "CARRIER_CERTIFICATION_REQUESTED",
+    "CERTIFIED",
+)
+LAST_STEP = 4 + len(CERTIFICATION_PATH)
 DEFAULT_PAGE_SIZE = 20
 
 Sender = Callable[[str, bytes, dict[str, str]], Awaitable[int]]
@@ -189,43 +216,43 @@ def _illegal_state(campaign: dict[str, Any], action: str, allowed: tuple[str, ..
     )
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise rest_error(400, "INVALID_ARGUMENT", "The body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise rest_error(400, "INVALID_ARGUMENT", "The body must be a JSON object")
-    return body
+async def checked_request(request: Request, message: str = "Request validation error") -> Any:
+    """The request checked against the document; its JSON body parsed (``None`` without one).
+
+    :raises HTTPException: 400 ``INVALID_ARGUMENT`` listing every field violation.
+    """
+    body = await request.body()
+    violations = openapi.request_violations(
+        request.method,
+        request.url.path,
+        request.query_params.multi_items(),
+        request.headers.get("content-type", ""),
+        body,
+    )
+    if violations:
+        raise rest_error(400, "INVALID_ARGUMENT", message, violations=violations)
+    if not request.headers.get("content-type", "").lower().startswith("application/json") and body:
+        return None
+    return json.loads(body) if body.strip() else {}
 
 
-# --- Validation (independent of the client's, as Sinch's server is) --------------------------------
-def _edit_violations(body: dict[str, Any]) -> list[tuple[str, str]]:
+# --- Rules the schema cannot express (each from a sentence of the document) -----------------------
+def _edit_violations(body: dict[str, Any], campaign: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """``body`` already conforms to ``EditCampaignRequest``; ``campaign`` is the one updated."""
     problems: list[tuple[str, str]] = []
-    for name in ("name", "trafficCharge", "scRequested"):
-        if body.get(name) in (None, ""):
-            problems.append((name, "Field is required"))
-    if isinstance(body.get("name"), str) and len(body["name"]) > MAX_NAME_LENGTH:
+    if len(body["name"]) > MAX_NAME_LENGTH:
         problems.append(("name", f"Max length is {MAX_NAME_LENGTH} characters"))
-    if body.get("trafficCharge") not in (None, *TRAFFIC_CHARGES):
-        problems.append(("trafficCharge", f"Invalid value {body['trafficCharge']}"))
-    if body.get("scRequested") is not None and not isinstance(body["scRequested"], bool):
-        problems.append(("scRequested", "Must be a boolean"))
     known = {c["id"] for c in CARRIERS}
     for carrier_id in body.get("carrierIds") or []:
         if carrier_id not in known:
             problems.append(("carrierIds", f"Carrier Id {carrier_id} does not exist."))
+    existing = {d.get("contentDefinitionId") for d in (campaign or {}).get("contentDefinitions") or []}
     for index, definition in enumerate(body.get("contentDefinitions") or []):
-        if not isinstance(definition, dict):
-            problems.append((f"contentDefinitions[{index}]", "Must be an object"))
-            continue
-        for key, allowed in (
-            ("messageType", MESSAGE_TYPES),
-            ("contentType", CONTENT_TYPES),
-            ("subscriptionType", SUBSCRIPTION_TYPES),
-        ):
-            if definition.get(key) not in (None, *allowed):
-                problems.append((f"contentDefinitions[{index}].{key}", f"Invalid value {definition[key]}"))
+        given = definition.get("contentDefinitionId")
+        # "If the Content Definition does not exist, an error will be returned."
+        if given is not None and given not in existing:
+            where = f"contentDefinitions[{index}].contentDefinitionId"
+            problems.append((where, f"Content Definition {given} does not exist."))
     return problems
 
 
@@ -233,8 +260,21 @@ def _submit_violations(campaign: dict[str, Any]) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     if not campaign.get("contentDefinitions"):
         problems.append(("contentDefinitions", "At least one content definition is required"))
-    if not campaign.get("customerCare"):
+    care = campaign.get("customerCare")
+    if not care:
         problems.append(("customerCare", "Customer care is mandatory at submission time"))
+    else:
+        keywords = care.get("optOutKeywords")
+        if isinstance(keywords, str):
+            if len(keywords) > MAX_OPT_OUT_KEYWORDS_LENGTH:
+                problems.append(
+                    ("customerCare.optOutKeywords", f"Max length is {MAX_OPT_OUT_KEYWORDS_LENGTH} characters")
+                )
+            words = [w.strip().upper() for w in keywords.split(",") if w.strip()]
+            if any(w not in OPT_OUT_KEYWORDS for w in words):
+                accepted = ", ".join(OPT_OUT_KEYWORDS)
+                where = "customerCare.optOutKeywords"
+                problems.append((where, f"Acceptable opt-out keywords are {accepted}"))
     for key in ("termsAndConditions", "privacyPolicy"):
         value = campaign.get(key) or {}
         if not (value.get("url") or value.get("text")):
@@ -243,15 +283,27 @@ def _submit_violations(campaign: dict[str, Any]) -> list[tuple[str, str]]:
         problems.append(("complianceEmails", "Mandatory at submission time"))
     if campaign.get("scRequested") is True and not campaign.get("brandId"):
         problems.append(("brandId", "Brand is required when scRequested is true"))
-    if campaign.get("scRequested") is False and not campaign.get("shortCodes"):
-        problems.append(("shortCodes", "Short code must be provided when scRequested is false"))
-    if (campaign.get("scRequested") is False or campaign.get("isMigrated")) and not campaign.get(
-        "campaignAttachments"
-    ):
-        problems.append(
-            ("campaignAttachments", "Attachments are needed when bringing a SC or migrating a campaign")
-        )
+    # scRequested false: the document contradicts itself on whether a short code (and its
+    # receipt) is then required or must stay blank; the most permissive reading requires neither.
+    if campaign.get("isMigrated") is True and not campaign.get("campaignAttachments"):
+        problems.append(("campaignAttachments", "Attachments are needed when migrating a campaign"))
     return problems
+
+
+def _page_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _page_offset(token: str | None) -> int | None:
+    """The offset a page token stands for: 0 without one, ``None`` for a token not issued here."""
+    if not token:
+        return 0
+    try:
+        prefix, _, number = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+        offset = int(number)
+    except (ValueError, UnicodeError):
+        return None
+    return offset if prefix == "offset" and offset >= 0 else None
 
 
 # --- Campaign records -------------------------------------------------------------------------------
@@ -266,6 +318,8 @@ def basic(campaign: dict[str, Any]) -> dict[str, Any]:
 
 
 def _apply_edit(api: ShortCodeState, campaign: dict[str, Any], body: dict[str, Any], now: datetime) -> None:
+    """Store a conforming ``EditCampaignRequest``: the fields it gives replace the campaign's
+    (a PUT), fields the document does not name are not kept, ``notes`` are appended."""
     for key in EDIT_FIELDS:
         if key in body and body[key] is not None:
             campaign[key] = body[key]
@@ -274,12 +328,13 @@ def _apply_edit(api: ShortCodeState, campaign: dict[str, Any], body: dict[str, A
     definitions = []
     for definition in campaign.get("contentDefinitions") or []:
         definition = dict(definition)
-        definition.setdefault("contentDefinitionId", api.new_id())
+        if definition.get("contentDefinitionId") is None:
+            definition["contentDefinitionId"] = api.new_id()
         definitions.append(definition)
     if definitions:
         campaign["contentDefinitions"] = definitions
     for text in body.get("notes") or []:
-        campaign["notes"].append({"author": "CUSTOMER", "text": str(text), "createdAt": iso(now)})
+        campaign["notes"].append({"author": "CUSTOMER", "text": text, "createdAt": iso(now)})
     campaign["updatedAt"] = iso(now)
 
 
@@ -440,19 +495,18 @@ class Timeline:
                     )
                 else:
                     self.set_order_status(campaign, order, "APPROVED", at)
-        elif step == 5:
-            if campaign.get("scRequested") and not campaign.get("shortCodes"):
+        elif step >= 5:
+            status = CERTIFICATION_PATH[step - 5]
+            previous = "APPROVED" if step == 5 else CERTIFICATION_PATH[step - 6]
+            if step == 5 and campaign.get("scRequested") and not campaign.get("shortCodes"):
                 campaign["shortCodes"] = str(50000 + int(campaign["id"]) % 50000)
             for order in orders:
-                if order["status"] == "APPROVED":
-                    self.set_order_status(campaign, order, "PROVISIONED_BY_CARRIER", at)
-        elif step == 6:
-            for order in orders:
-                if order["status"] == "PROVISIONED_BY_CARRIER":
-                    self.set_order_status(campaign, order, "CERTIFIED", at)
-            if all(o["status"] == "CERTIFIED" for o in orders):
-                self.set_status(campaign, "COMPLETED", at)
-            return False
+                if order["status"] == previous:
+                    self.set_order_status(campaign, order, status, at)
+            if step == LAST_STEP:
+                if all(o["status"] == "CERTIFIED" for o in orders):
+                    self.set_status(campaign, "COMPLETED", at)
+                return False
         return True
 
     def advance(self, campaign: dict[str, Any], now: datetime) -> None:
@@ -475,9 +529,9 @@ def router(state: EmulatorState) -> APIRouter:
     routes = APIRouter()
     base = "/v1/projects/{project_id}/campaigns"
 
-    def guard(request: Request, project_id: str) -> datetime:
+    def guard(request: Request, project_id: str, *, project_must_exist: bool = True) -> datetime:
         require_oauth(request, state)
-        if project_id not in state.config.project_ids:
+        if project_must_exist and project_id not in state.config.project_ids:
             raise _not_found("Project", project_id)
         return state.clock.now()
 
@@ -513,8 +567,8 @@ def router(state: EmulatorState) -> APIRouter:
     @routes.post(base)
     async def create_campaign(project_id: str, request: Request) -> JSONResponse:
         now = guard(request, project_id)
-        body = await _json_body(request)
-        problems = _edit_violations(body)
+        body = await checked_request(request, "Registration validation error")
+        problems = _edit_violations(body, None)
         if problems:
             raise rest_error(400, "INVALID_ARGUMENT", "Registration validation error", violations=problems)
         with state.lock:
@@ -536,29 +590,18 @@ def router(state: EmulatorState) -> APIRouter:
 
     @routes.get(base)
     async def list_campaigns(project_id: str, request: Request) -> JSONResponse:
-        now = guard(request, project_id)
+        # The document lists no 400 nor 404 here: a request its schema accepts is answered 200.
+        now = guard(request, project_id, project_must_exist=False)
+        await checked_request(request)
         query = request.query_params
-        ordering = query.get("orderBy") or "campaignId,asc"
-        key_name, _, direction = ordering.partition(",")
+        key_name, _, direction = (query.get("orderBy") or "").partition(",")
         direction = (direction or "asc").strip().lower()
         if key_name.strip() not in ORDER_FIELDS or direction not in ("asc", "desc"):
-            raise rest_error(
-                400,
-                "INVALID_ARGUMENT",
-                f"Invalid orderBy {ordering!r}",
-                violations=[("orderBy", "Invalid value")],
-            )
-        try:
-            size = int(query.get("pageSize") or DEFAULT_PAGE_SIZE)
-            offset = (
-                int(base64.urlsafe_b64decode(query["pageToken"]).decode()) if query.get("pageToken") else 0
-            )
-        except ValueError:
-            raise rest_error(400, "INVALID_ARGUMENT", "Invalid pageSize or pageToken") from None
+            key_name, direction = "campaignId", "asc"
+        size = int(query.get("pageSize") or DEFAULT_PAGE_SIZE)
         if size < 1:
-            raise rest_error(
-                400, "INVALID_ARGUMENT", "pageSize must be positive", violations=[("pageSize", "< 1")]
-            )
+            size = DEFAULT_PAGE_SIZE
+        offset = _page_offset(query.get("pageToken"))
         with state.lock:
             campaigns = [c for c in api.campaigns.values() if c["_project"] == project_id]
             for campaign in campaigns:
@@ -566,12 +609,9 @@ def router(state: EmulatorState) -> APIRouter:
         if query.get("status"):
             campaigns = [c for c in campaigns if c["status"] == query["status"]]
         if query.get("shortCodes"):
-            wanted = {s.strip() for s in query["shortCodes"].split(",") if s.strip()}
-            campaigns = [
-                c
-                for c in campaigns
-                if wanted & {s.strip() for s in str(c.get("shortCodes") or "").split(",")}
-            ]
+            # ``shortCodes`` is one string: campaigns whose short code is that value.
+            wanted = query["shortCodes"].strip()
+            campaigns = [c for c in campaigns if str(c.get("shortCodes") or "").strip() == wanted]
         field_name = ORDER_FIELDS[key_name.strip()]
 
         def sort_key(c: dict[str, Any]) -> Any:
@@ -579,9 +619,9 @@ def router(state: EmulatorState) -> APIRouter:
             return (int(value), "") if field_name == "id" and str(value).isdigit() else (0, str(value))
 
         campaigns.sort(key=sort_key, reverse=direction == "desc")
-        page = campaigns[offset : offset + size]
-        more = offset + size < len(campaigns)
-        token = base64.urlsafe_b64encode(str(offset + size).encode()).decode() if more else ""
+        page = campaigns[offset : offset + size] if offset is not None else []
+        more = offset is not None and offset + size < len(campaigns)
+        token = _page_token(offset + size) if offset is not None and more else ""
         return await answer(
             {"campaigns": [basic(c) for c in page], "nextPageToken": token, "totalSize": len(campaigns)}
         )
@@ -589,28 +629,25 @@ def router(state: EmulatorState) -> APIRouter:
     # Fixed paths before ``{campaign_id}`` so that "carriers" is not read as an id.
     @routes.get(base + "/carriers")
     async def get_carriers(project_id: str, request: Request) -> JSONResponse:
-        guard(request, project_id)
+        # The document lists no 404 here, and the carriers do not depend on the project.
+        guard(request, project_id, project_must_exist=False)
+        await checked_request(request)
         return JSONResponse({"carriers": [dict(c) for c in CARRIERS]})
 
     @routes.get(base + "/callback-configuration")
     async def get_callback_configuration(project_id: str, request: Request) -> JSONResponse:
         guard(request, project_id)
+        await checked_request(request)
         return JSONResponse({"hmacSecret": api.secret(project_id), "projectId": project_id})
 
     @routes.put(base + "/callback-configuration")
     async def update_callback_configuration(project_id: str, request: Request) -> JSONResponse:
         guard(request, project_id)
-        body = await _json_body(request)
-        secret = body.get("hmacSecret")
-        if not isinstance(secret, str) or not secret:
-            raise rest_error(
-                400,
-                "INVALID_ARGUMENT",
-                "Project validation error",
-                violations=[("hmacSecret", "Field is required")],
-            )
-        api.hmac_secrets[project_id] = secret
-        return JSONResponse({"hmacSecret": secret, "projectId": project_id})
+        body = await checked_request(request, "Project validation error")
+        # ``hmacSecret`` is not required by the schema: without it the secret stays as it is.
+        if "hmacSecret" in body:
+            api.hmac_secrets[project_id] = body["hmacSecret"]
+        return JSONResponse({"hmacSecret": api.secret(project_id), "projectId": project_id})
 
     @routes.get("/_emulator/short-code/callbacks")
     async def callbacks_delivered() -> dict[str, Any]:
@@ -619,6 +656,7 @@ def router(state: EmulatorState) -> APIRouter:
     @routes.get(base + "/{campaign_id}")
     async def get_campaign(project_id: str, campaign_id: str, request: Request) -> JSONResponse:
         now = guard(request, project_id)
+        await checked_request(request)
         with state.lock:
             campaign = load(project_id, campaign_id, now)
         return await answer(public(campaign))
@@ -626,10 +664,10 @@ def router(state: EmulatorState) -> APIRouter:
     @routes.put(base + "/{campaign_id}")
     async def update_campaign(project_id: str, campaign_id: str, request: Request) -> JSONResponse:
         now = guard(request, project_id)
-        body = await _json_body(request)
-        problems = _edit_violations(body)
+        body = await checked_request(request, "Registration validation error")
         with state.lock:
             campaign = load(project_id, campaign_id, now)
+            problems = _edit_violations(body, campaign)
             if campaign["status"] not in EDITABLE:
                 error = _illegal_state(campaign, "update", EDITABLE)
             elif problems:
@@ -644,6 +682,7 @@ def router(state: EmulatorState) -> APIRouter:
     @routes.post(base + "/{campaign_id}/submit")
     async def submit_campaign(project_id: str, campaign_id: str, request: Request) -> JSONResponse:
         now = guard(request, project_id)
+        await checked_request(request)
         with state.lock:
             campaign = load(project_id, campaign_id, now)
             problems = _submit_violations(campaign)
@@ -661,6 +700,7 @@ def router(state: EmulatorState) -> APIRouter:
     @routes.post(base + "/{campaign_id}/cancel")
     async def cancel_campaign(project_id: str, campaign_id: str, request: Request) -> JSONResponse:
         now = guard(request, project_id)
+        await checked_request(request)
         with state.lock:
             campaign = load(project_id, campaign_id, now)
             if campaign["status"] not in CANCELLABLE:
@@ -674,12 +714,9 @@ def router(state: EmulatorState) -> APIRouter:
         return await answer(public(campaign), error)
 
     async def _note_text(request: Request) -> str:
-        body = await _json_body(request)
-        text = body.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise rest_error(
-                400, "INVALID_ARGUMENT", "Note validation error", violations=[("text", "Field is required")]
-            )
+        body = await checked_request(request, "Note validation error")
+        # ``text`` is not required by the schema: a note without one is kept with an empty text.
+        text: str = body.get("text", "")
         if len(text) > MAX_NOTE_LENGTH:
             raise rest_error(
                 400,
@@ -719,20 +756,37 @@ def router(state: EmulatorState) -> APIRouter:
         from starlette.datastructures import UploadFile
 
         now = guard(request, project_id)
+        await checked_request(request, "Attachment validation error")
         with state.lock:
             campaign = load(project_id, campaign_id, now)
-        form = await request.form()
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
+        try:
+            form = await request.form()
+        except Exception:  # a multipart body Starlette cannot split is the client's error
             raise rest_error(
                 400,
                 "INVALID_ARGUMENT",
-                "The multipart body needs a 'file' part",
-                violations=[("file", "Field is required")],
+                "Attachment validation error",
+                violations=[("body", "The multipart body cannot be parsed")],
+            ) from None
+        # openapi-core reads a repeated part as its last value; the schema's ``file`` and
+        # ``description`` are single strings, so a repeated part is a list the schema refuses.
+        repeated = [name for name in ("file", "description") if len(form.getlist(name)) > 1]
+        if repeated:
+            raise rest_error(
+                400,
+                "INVALID_ARGUMENT",
+                "Attachment validation error",
+                violations=[(name, "Must be of type string") for name in repeated],
             )
-        content = await upload.read()
+        upload = form.get("file")
+        # The schema's ``file`` is a binary string: a plain form field named "file" is read as
+        # the file's content too (the most permissive reading).
+        if isinstance(upload, UploadFile):
+            content, name = await upload.read(), upload.filename or "file"
+        else:
+            content, name = str(upload or "").encode(), "file"
         description = form.get("description")
-        attachment = {"attachmentId": api.new_id(), "name": upload.filename or "file"}
+        attachment = {"attachmentId": api.new_id(), "name": name}
         if isinstance(description, str):
             attachment["description"] = description
         with state.lock:
@@ -746,6 +800,7 @@ def router(state: EmulatorState) -> APIRouter:
         project_id: str, campaign_id: str, attachment_id: str, request: Request
     ) -> Response:
         now = guard(request, project_id)
+        await checked_request(request)
         with state.lock:
             campaign = load(project_id, campaign_id, now)
         attachment = next(

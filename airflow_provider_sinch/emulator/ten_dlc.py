@@ -34,7 +34,13 @@ What the document leaves open, decided here:
   400 "Invalid Brand ID". T-Mobile (network 10035) does not qualify special use cases.
 * List: ``pageSize`` defaults to 10 (at most 100); ``pageToken`` is opaque; ``orderBy`` takes
   ``createDate`` or ``createDate desc``; ``status`` may repeat.
-* An unknown project is a 404, like an unknown registration.
+* An unknown project is a 404, like an unknown registration, except on the list and
+  ``:qualify``, which list no 404: the list is empty, the qualification answered.
+* The submit body is checked against :data:`SUBMIT_SCHEMA`, a JSON Schema transcribed from the
+  document's request schema (types, enums, lengths, "alphanumeric comma separated values, no
+  blank spaces", a brand id that "always begins with a B", 2 to 5 sub use cases for MIXED), by
+  ``jsonschema``; every violation is listed, and nothing is stored.
+* The document gives no error bodies: errors come in the gRPC gateway's shape, 401 included.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from fastapi import APIRouter, HTTPException, Request
 
 from airflow_provider_sinch.emulator.core import require_oauth
+from airflow_provider_sinch.emulator.openapi import describe
 
 if TYPE_CHECKING:
     from airflow_provider_sinch.emulator.core import EmulatorState
@@ -167,6 +174,35 @@ BOOLEAN_DEFAULTS = {
 BRAND_ID = re.compile(r"^B[A-Za-z0-9]{0,7}$")
 KEYWORDS = re.compile(r"^([A-Za-z0-9]+(,[A-Za-z0-9]+)*)?$")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _text(low: int, high: int, pattern: str | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "minLength": low, "maxLength": high}
+    if pattern:
+        schema["pattern"] = pattern
+    return schema
+
+
+#: The submit request body of the document, as a JSON Schema (draft 7).
+SUBMIT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": [*REQUIRED, *BOOLEAN_DEFAULTS],
+    "properties": {
+        **{name: _text(low, high) for name, (low, high) in LENGTHS.items()},
+        "brandId": _text(1, 8, BRAND_ID.pattern),
+        **{
+            name: _text(0, 255, KEYWORDS.pattern)
+            for name in ("optinKeywords", "optoutKeywords", "helpKeywords")
+        },
+        "useCase": {"enum": sorted(USE_CASES)},
+        "subUseCases": {"type": "array", "items": {"enum": sorted(SUB_USE_CASES)}},
+        "vertical": {"type": "string"},
+        **{name: {"type": "boolean"} for name in BOOLEAN_DEFAULTS},
+    },
+    # "If you have selected a mixed use case ... Choose between 2 and 5 sub use cases".
+    "if": {"properties": {"useCase": {"const": "MIXED"}}, "required": ["useCase"]},
+    "then": {"properties": {"subUseCases": {"minItems": 2, "maxItems": 5}}, "required": ["subUseCases"]},
+}
 STEPS = ("SINCH_REVIEW", "SINCH_APPROVED", "SUBMITTED", "APPROVED", "ACTIVE")
 IN_TCR = frozenset({"SUBMITTED", "APPROVED", "ACTIVE", "REJECTED"})
 DEFAULT_PAGE_SIZE = 10
@@ -369,37 +405,13 @@ def _feedback(reg: Registration, now: datetime, step: float) -> dict[str, Any]:
 
 # --- Request checks (the server's own, independent of the client's) -----------------------------
 def _submit_violations(body: dict[str, Any]) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
-    for name in REQUIRED:
-        if body.get(name) is None:
-            problems.append((name, "required field is missing"))
-    for name, (low, high) in LENGTHS.items():
-        value = body.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            problems.append((name, "must be a string"))
-        elif not low <= len(value) <= high:
-            problems.append((name, f"length must be between {low} and {high} characters"))
-    brand = body.get("brandId")
-    if isinstance(brand, str) and not BRAND_ID.match(brand):
-        problems.append(("brandId", "must be alphanumeric, begin with B and have at most 8 characters"))
-    use_case = body.get("useCase")
-    if use_case is not None and use_case not in USE_CASES:
-        problems.append(("useCase", f"invalid value for enum type: {use_case!r}"))
-    sub = body.get("subUseCases") or []
-    if not isinstance(sub, list) or any(s not in SUB_USE_CASES for s in sub):
-        problems.append(("subUseCases", "invalid sub use case"))
-    elif use_case == "MIXED" and not 2 <= len(sub) <= 5:
-        problems.append(("subUseCases", "MIXED campaigns take 2 to 5 sub use cases"))
-    for name in ("optinKeywords", "optoutKeywords", "helpKeywords"):
-        value = body.get(name)
-        if isinstance(value, str) and not KEYWORDS.match(value):
-            problems.append((name, "alphanumeric comma separated values, no blank spaces"))
-    for name in BOOLEAN_DEFAULTS:
-        if name in body and not isinstance(body[name], bool):
-            problems.append((name, "must be a boolean"))
-    return problems
+    """Every way ``body`` breaks :data:`SUBMIT_SCHEMA`, as ``(field, description)`` pairs."""
+    from jsonschema import Draft7Validator
+
+    problems = []
+    for error in Draft7Validator(SUBMIT_SCHEMA).iter_errors(body):
+        problems.extend(describe(error))
+    return list(dict.fromkeys(problems))
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -438,9 +450,9 @@ def router(state: EmulatorState) -> APIRouter:
     def step() -> float:
         return float(state.config.review_step_seconds)
 
-    def guard(request: Request, project_id: str) -> None:
+    def guard(request: Request, project_id: str, *, project_must_exist: bool = True) -> None:
         require_oauth(request, state, allow_basic=True)
-        if project_id not in state.config.project_ids:
+        if project_must_exist and project_id not in state.config.project_ids:
             _fail(404, NOT_FOUND, f"project {project_id} not found")
 
     def find(project_id: str, registration_id: str) -> Registration:
@@ -473,7 +485,7 @@ def router(state: EmulatorState) -> APIRouter:
 
     @api.get(base + ":qualify")
     async def qualify(project_id: str, request: Request) -> dict[str, Any]:
-        guard(request, project_id)
+        guard(request, project_id, project_must_exist=False)
         brand = request.query_params.get("brandId")
         use_case = request.query_params.get("useCase") or None
         if not brand or not BRAND_ID.match(brand):
@@ -510,7 +522,7 @@ def router(state: EmulatorState) -> APIRouter:
 
     @api.get(base)
     async def list_registrations(project_id: str, request: Request) -> dict[str, Any]:
-        guard(request, project_id)
+        guard(request, project_id, project_must_exist=False)
         query = request.query_params
         statuses = set(query.getlist("status"))
         mock = query.get("mock")

@@ -51,8 +51,10 @@ from airflow_provider_sinch.short_code_validation import (
     ORDER_BY_FIELDS,
     ORDER_DIRECTIONS,
     check_note_text,
+    each_campaign_once,
     is_blank,
     require_fields,
+    short_code_filters,
     validate_campaign_request,
 )
 from airflow_provider_sinch.statuses import (
@@ -184,7 +186,8 @@ class SinchShortCodeHook(SinchBaseHook):
         following ``nextPageToken`` (``listCampaigns``).
 
         :param status: only campaigns in this status.
-        :param short_codes: only campaigns with this short code (a list is sent comma-separated).
+        :param short_codes: only campaigns with this short code; with several, one listing per
+            code (the document's ``shortCodes`` is one string), each campaign yielded once.
         :param order_by: ``"<field>[,asc|desc]"``, field one of campaignId, status, createDate, updateDate.
         :param page_size: campaigns per page.
         """
@@ -193,10 +196,7 @@ class SinchShortCodeHook(SinchBaseHook):
         if status is not None:
             # An undocumented status is only logged: Sinch may add statuses before we know them.
             (params["status"],) = validate_statuses("status", [status], ShortCodeCampaignStatus)
-        if short_codes:
-            params["shortCodes"] = (
-                short_codes if isinstance(short_codes, str) else ",".join(map(str, short_codes))
-            )
+        codes: list[str | None] = [*short_code_filters(short_codes)] or [None]
         if order_by is not None:
             field, _, direction = order_by.partition(",")
             if field.strip() not in ORDER_BY_FIELDS or (
@@ -218,14 +218,14 @@ class SinchShortCodeHook(SinchBaseHook):
             raise SinchValidationError(violations)
         path_params = {"project_id": self._project(project_id)}
 
-        def fetch(token: str | None) -> Mapping[str, Any]:
-            return self._call(
-                LIST_CAMPAIGNS,
-                path_params=path_params,
-                params={**params, **({"pageToken": token} if token else {})},
-            )
+        def listing(code: str | None) -> Iterator[ShortCodeCampaign]:
+            def fetch(token: str | None) -> Mapping[str, Any]:
+                extra = {**({"shortCodes": code} if code else {}), **({"pageToken": token} if token else {})}
+                return self._call(LIST_CAMPAIGNS, path_params=path_params, params={**params, **extra})
 
-        return iter_pages(fetch, "campaigns")
+            return iter_pages(fetch, "campaigns")
+
+        return each_campaign_once(listing(code) for code in codes)
 
     def update_campaign(
         self, campaign_id: str, campaign: Mapping[str, Any], *, project_id: str | None = None

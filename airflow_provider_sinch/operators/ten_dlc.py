@@ -27,9 +27,9 @@ from airflow_provider_sinch.exceptions import SinchError, SinchValidationError
 from airflow_provider_sinch.links import Sinch10DLCCampaignLink
 from airflow_provider_sinch.operators.base import NotVisibleYet, at_most_once, try_number
 from airflow_provider_sinch.ten_dlc_validation import (
+    check_qualification,
     mno_violations,
     prepare_submit,
-    qualification_violations,
 )
 from airflow_provider_sinch.waits import SinchWait
 
@@ -105,8 +105,10 @@ class Sinch10DLCQualifyBrandOperator(_TenDLCOperator):
     :param sub_use_cases: the sub use cases you mean to submit; fail when their number is outside
         the answer's ``minSubUseCases`` .. ``maxSubUseCases``.
     :param required_mnos: operators the campaign must reach (``ATT``, ``TMO``, ``VZW``, ``USC``, a
-        network id or an ``mno`` name); fail when one is missing from ``mnoMetadata`` or marked
-        ``qualify: false`` / ``mnoSupport: false``.
+        network id or an ``mno`` name); fail when one is marked ``qualify: false`` /
+        ``mnoSupport: false`` in ``mnoMetadata``. The document does not define those inner keys
+        nor list the network ids, so an operator not found there, or without those keys, is
+        not failed: it is logged as a warning and listed under ``"unchecked"`` in the result.
     """
 
     template_fields: Sequence[str] = ("brand_id", "use_case", "sub_use_cases", "required_mnos", "project_id")
@@ -145,14 +147,17 @@ class Sinch10DLCQualifyBrandOperator(_TenDLCOperator):
                 str(entry.get("mno", key)) for key, entry in metadata.items() if isinstance(entry, Mapping)
             ),
         )
-        problems = qualification_violations(
+        check = check_qualification(
             answer, sub_use_cases=self.sub_use_cases, required_mnos=self.required_mnos
         )
-        if problems:
+        if check.problems:
             raise SinchValidationError(
-                problems, context=f"{self.task_id}: brand {self.brand_id} does not qualify as needed"
+                check.problems, context=f"{self.task_id}: brand {self.brand_id} does not qualify as needed"
             )
-        return {"brandId": self.brand_id, **answer}
+        for name, message in check.unchecked:
+            self.log.warning("Not checked (%s): %s", name, message)
+        unchecked = {"unchecked": [f"{n}: {m}" for n, m in check.unchecked]} if check.unchecked else {}
+        return {"brandId": self.brand_id, **answer, **unchecked}
 
 
 class SinchSubmit10DLCCampaignOperator(_TenDLCOperator):

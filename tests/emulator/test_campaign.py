@@ -36,11 +36,15 @@ SPRING_SALE = SENT_CAMPAIGN_IDS[0]  # five recipients ending in 01, 02, 03, 08, 
 
 
 @pytest.fixture
-def state() -> EmulatorState:
-    # speed=0: emulated time only moves when a test advances it.
-    return EmulatorState(
-        EmulatorConfig(campaign_sending_seconds=SENDING_SECONDS), Clock(speed=0.0, start=NOW)
+def state() -> Iterator[EmulatorState]:
+    # speed=0: emulated time only moves when a test advances it. Every answer is checked
+    # against the shapes of the document's examples.
+    state = EmulatorState(
+        EmulatorConfig(campaign_sending_seconds=SENDING_SECONDS, check_responses=True),
+        Clock(speed=0.0, start=NOW),
     )
+    yield state
+    assert state.response_problems == []
 
 
 @pytest.fixture

@@ -40,9 +40,14 @@ READY = {
 
 
 @pytest.fixture
-def state() -> EmulatorState:
-    # speed=0: emulated time only moves when a test advances it.
-    return EmulatorState(EmulatorConfig(review_step_seconds=STEP), Clock(speed=0.0, start=NOW))
+def state() -> Iterator[EmulatorState]:
+    # speed=0: emulated time only moves when a test advances it. Every answer is checked
+    # against the OpenAPI document's response schemas and status codes.
+    state = EmulatorState(
+        EmulatorConfig(review_step_seconds=STEP, check_responses=True), Clock(speed=0.0, start=NOW)
+    )
+    yield state
+    assert state.response_problems == []
 
 
 @pytest.fixture
@@ -97,7 +102,7 @@ class TestAuthAndErrors:
         assert error_of(response)["status"] == "UNAUTHENTICATED"
 
     def test_unknown_project_is_404_rest_error(self, client):
-        response = client.get("/v1/projects/nope/campaigns/carriers")
+        response = client.get("/v1/projects/nope/campaigns/callback-configuration")
         assert response.status_code == 404
         assert error_of(response) == {
             "code": 404,
@@ -118,26 +123,35 @@ class TestAuthAndErrors:
         assert response.status_code == 404
         assert error_of(response)["details"][0]["resourceType"] == "Campaign"
 
-    def test_create_validation_lists_field_violations(self, client):
+    def test_schema_violations_are_all_listed_before_any_business_rule(self, client, state):
         response = client.post(
             BASE, json={"name": "n" * 101, "trafficCharge": "CHEAP", "carrierIds": ["123"]}
         )
         assert response.status_code == 400
         error = error_of(response)
         assert error["status"] == "INVALID_ARGUMENT"
+        assert error["message"] == "Registration validation error"
         assert error["details"][0]["type"] == "BadRequest"
-        assert [v["field"] for v in error["details"][0]["fieldViolations"]] == [
-            "scRequested",
-            "name",
-            "trafficCharge",
-            "carrierIds",
+        assert sorted((v["field"], v["description"]) for v in error["details"][0]["fieldViolations"]) == [
+            ("scRequested", "Field is required"),
+            ("trafficCharge", "Must be one of ['STANDARD', 'FREE_TO_END_USER']"),
         ]
-        assert error["details"][0]["fieldViolations"][3]["description"] == "Carrier Id 123 does not exist."
+        assert short_code_state(state).campaigns == {}
+
+    def test_business_rules_follow_the_schema(self, client):
+        response = client.post(BASE, json={**DRAFT, "name": "n" * 101, "carrierIds": ["123"]})
+        assert response.status_code == 400
+        assert error_of(response)["details"][0]["fieldViolations"] == [
+            {"field": "name", "description": "Max length is 100 characters"},
+            {"field": "carrierIds", "description": "Carrier Id 123 does not exist."},
+        ]
 
     def test_malformed_json_is_400(self, client):
         response = client.post(BASE, content=b"{", headers={"Content-Type": "application/json"})
         assert response.status_code == 400
-        assert error_of(response)["message"] == "The body is not valid JSON"
+        assert error_of(response)["details"][0]["fieldViolations"] == [
+            {"field": "body", "description": "The body cannot be parsed for its media type"}
+        ]
 
 
 class TestCampaigns:
@@ -162,7 +176,7 @@ class TestCampaigns:
         assert "complianceEmails" not in get(client, campaign_id)
 
     def test_submission_requirements_are_checked(self, client):
-        campaign_id = create(client, {**DRAFT, "brandId": None})["id"]
+        campaign_id = create(client, {k: v for k, v in DRAFT.items() if k != "brandId"})["id"]
 
         response = client.post(f"{BASE}/{campaign_id}/submit")
 
@@ -178,22 +192,39 @@ class TestCampaigns:
         ]
         assert get(client, campaign_id)["status"] == "DRAFT"
 
-    def test_own_short_code_needs_its_receipt(self, client):
-        campaign_id = create(client, {**READY, "scRequested": False, "brandId": None, "shortCodes": "12345"})[
-            "id"
-        ]
+    def test_sc_requested_false_needs_neither_short_code_nor_receipt(self, client):
+        # The document contradicts itself on scRequested false: the most permissive reading.
+        body = {k: v for k, v in READY.items() if k != "brandId"}
+        campaign_id = create(client, {**body, "scRequested": False})["id"]
+        assert client.post(f"{BASE}/{campaign_id}/submit").json()["status"] == "PENDING_REVIEW"
+
+    def test_migrated_campaign_needs_an_attachment(self, client):
+        campaign_id = create(client, {**READY, "isMigrated": True})["id"]
         response = client.post(f"{BASE}/{campaign_id}/submit")
         assert [v["field"] for v in error_of(response)["details"][0]["fieldViolations"]] == [
             "campaignAttachments"
         ]
 
-        client.post(f"{BASE}/{campaign_id}/attachments", files={"file": ("receipt.txt", b"receipt")})
+        client.post(f"{BASE}/{campaign_id}/attachments", files={"file": ("letter.txt", b"letter")})
         assert client.post(f"{BASE}/{campaign_id}/submit").json()["status"] == "PENDING_REVIEW"
+
+    def test_opt_out_keywords_are_checked_at_submission(self, client):
+        body = {**READY, "customerCare": {"optOutKeywords": "STOP, PLEASE"}}
+        campaign_id = create(client, body)["id"]
+        response = client.post(f"{BASE}/{campaign_id}/submit")
+        assert response.status_code == 400
+        assert error_of(response)["details"][0]["fieldViolations"] == [
+            {
+                "field": "customerCare.optOutKeywords",
+                "description": "Acceptable opt-out keywords are STOP, END, CANCEL, UNSUBSCRIBE, QUIT, "
+                "REVOKE, OPTOUT, OPT-OUT",
+            }
+        ]
 
     def test_submitted_campaign_moves_on_the_clock_with_logs(self, client, state):
         campaign_id = submitted(client)
         seen = []
-        for _ in range(6):
+        for _ in range(9):
             state.clock.advance(STEP)
             campaign = get(client, campaign_id)
             seen.append((campaign["status"], tuple(o["status"] for o in campaign["carrierOrders"])))
@@ -204,6 +235,9 @@ class TestCampaigns:
             ("CARRIER_SUBMITTED", ("SUBMITTED", "SUBMITTED")),
             ("CARRIER_SUBMITTED", ("APPROVED", "APPROVED")),
             ("CARRIER_SUBMITTED", ("PROVISIONED_BY_CARRIER", "PROVISIONED_BY_CARRIER")),
+            ("CARRIER_SUBMITTED", ("PROVISIONED_BY_SINCH", "PROVISIONED_BY_SINCH")),
+            ("CARRIER_SUBMITTED", ("CLIENT_CERTIFICATION_REQUESTED", "CLIENT_CERTIFICATION_REQUESTED")),
+            ("CARRIER_SUBMITTED", ("CARRIER_CERTIFICATION_REQUESTED", "CARRIER_CERTIFICATION_REQUESTED")),
             ("COMPLETED", ("CERTIFIED", "CERTIFIED")),
         ]
         campaign = get(client, campaign_id)
@@ -215,13 +249,16 @@ class TestCampaigns:
             ("PENDING_REVIEW", "REVIEWING", "2026-03-01T12:00:05.000Z"),
             ("REVIEWING", "READY_CARRIER_SUBMISSION", "2026-03-01T12:00:10.000Z"),
             ("READY_CARRIER_SUBMISSION", "CARRIER_SUBMITTED", "2026-03-01T12:00:15.000Z"),
-            ("CARRIER_SUBMITTED", "COMPLETED", "2026-03-01T12:00:30.000Z"),
+            ("CARRIER_SUBMITTED", "COMPLETED", "2026-03-01T12:00:45.000Z"),
         ]
         assert [o["carrierName"] for o in campaign["carrierOrders"]] == ["AT&T Mobility", "T-Mobile USA"]
         assert [log["currentStatus"] for log in campaign["carrierOrders"][0]["logs"]] == [
             "SUBMITTED",
             "APPROVED",
             "PROVISIONED_BY_CARRIER",
+            "PROVISIONED_BY_SINCH",
+            "CLIENT_CERTIFICATION_REQUESTED",
+            "CARRIER_CERTIFICATION_REQUESTED",
             "CERTIFIED",
         ]
 
@@ -230,7 +267,7 @@ class TestCampaigns:
         state.clock.advance(1800)  # within the token's hour
         campaign = get(client, campaign_id)
         assert campaign["status"] == "COMPLETED"
-        assert campaign["campaignLogs"][-1]["createdAt"] == "2026-03-01T12:00:30.000Z"
+        assert campaign["campaignLogs"][-1]["createdAt"] == "2026-03-01T12:00:45.000Z"
 
     def test_leased_short_code_is_assigned_when_provisioned(self, client, state):
         campaign_id = submitted(client)
@@ -253,7 +290,7 @@ class TestCampaigns:
             ("REVIEWING", 1),
             ("AWAITING_CLIENT_UPDATE", 2),
             ("CARRIER_SUBMITTED", 3),
-            ("COMPLETED", 6),
+            ("COMPLETED", 9),
         ],
     )
     def test_status_rules(self, client, state, action, allowed, status, steps):
@@ -296,12 +333,12 @@ class TestCampaigns:
 
         assert client.put(f"{BASE}/{campaign_id}", json=body).status_code == 200
         assert client.post(f"{BASE}/{campaign_id}/submit").json()["status"] == "PENDING_REVIEW"
-        state.clock.advance(STEP * 6)
+        state.clock.advance(STEP * 9)
         assert get(client, campaign_id)["status"] == "COMPLETED"
 
     def test_rejecting_carrier_scenario(self, client, state):
         campaign_id = submitted(client, {**READY, "description": "emulator:reject=2"})
-        state.clock.advance(STEP * 6)
+        state.clock.advance(STEP * 9)
         campaign = get(client, campaign_id)
         statuses = {o["carrierId"]: o["status"] for o in campaign["carrierOrders"]}
         assert statuses == {"1": "CERTIFIED", "2": "REJECTED"}
@@ -332,10 +369,34 @@ class TestList:
         found = client.get(BASE, params={"shortCodes": "22222"}).json()["campaigns"]
         assert [c["id"] for c in found] == [mine["id"]]
 
-    def test_bad_order_by_is_400(self, client):
-        response = client.get(BASE, params={"orderBy": "name,up"})
+    @pytest.mark.parametrize(
+        "params",
+        [{"orderBy": "name,up"}, {"pageSize": 0}, {"pageSize": -3}],
+        ids=["unknown-order", "zero-page", "negative-page"],
+    )
+    def test_values_the_schema_accepts_are_never_400(self, client, params):
+        # listCampaigns lists only 200 and 500: the default order and page size are used.
+        ids = [create(client, {**READY, "name": f"c{i}"})["id"] for i in range(2)]
+        response = client.get(BASE, params=params)
+        assert response.status_code == 200
+        assert [c["id"] for c in response.json()["campaigns"]] == ids
+
+    def test_a_page_token_not_issued_here_is_an_empty_last_page(self, client):
+        create(client)
+        answer = client.get(BASE, params={"pageToken": "not-ours"}).json()
+        assert answer == {"campaigns": [], "nextPageToken": "", "totalSize": 1}
+
+    def test_a_page_size_that_is_not_an_integer_is_400(self, client):
+        response = client.get(BASE, params={"pageSize": "ten"})
         assert response.status_code == 400
-        assert error_of(response)["details"][0]["fieldViolations"][0]["field"] == "orderBy"
+        assert error_of(response)["details"][0]["fieldViolations"] == [
+            {"field": "pageSize", "description": "Must be of type integer"}
+        ]
+
+    def test_an_unknown_project_lists_nothing(self, client):
+        response = client.get("/v1/projects/nope/campaigns")
+        assert response.status_code == 200
+        assert response.json() == {"campaigns": [], "nextPageToken": "", "totalSize": 0}
 
 
 class TestNotesAttachmentsCarriers:
@@ -355,15 +416,28 @@ class TestNotesAttachmentsCarriers:
         assert missing.status_code == 404
 
     @pytest.mark.parametrize(
-        ("text", "problem"), [("x" * 1001, "Max length is 1000 characters"), ("", "Field is required")]
+        ("body", "problem"),
+        [
+            ({"text": "x" * 1001}, ("text", "Max length is 1000 characters")),
+            ({"text": 7}, ("text", "Must be of type string")),
+            (["text"], ("body", "Must be of type object")),
+        ],
+        ids=["too-long", "not-a-string", "not-an-object"],
     )
-    def test_note_text_rules(self, client, text, problem):
+    def test_note_text_rules(self, client, body, problem):
         campaign_id = create(client)["id"]
-        response = client.post(f"{BASE}/{campaign_id}/notes", json={"text": text})
+        response = client.post(f"{BASE}/{campaign_id}/notes", json=body)
         assert response.status_code == 400
         assert error_of(response)["details"][0]["fieldViolations"] == [
-            {"field": "text", "description": problem}
+            {"field": problem[0], "description": problem[1]}
         ]
+        assert get(client, campaign_id)["notes"] == []
+
+    def test_a_note_without_text_is_kept_empty(self, client):
+        # ``text`` is not required by the schema, and notes list no 400.
+        campaign_id = create(client)["id"]
+        note = client.post(f"{BASE}/{campaign_id}/notes", json={}).json()
+        assert note == {"author": "CUSTOMER", "text": "", "createdAt": "2026-03-01T12:00:00.000Z"}
 
     def test_attachment_round_trip(self, client):
         campaign_id = create(client)["id"]
@@ -385,12 +459,22 @@ class TestNotesAttachmentsCarriers:
 
     def test_upload_without_a_file_part_is_400(self, client):
         campaign_id = create(client)["id"]
-        response = client.post(f"{BASE}/{campaign_id}/attachments", data={"description": "x"})
+        response = client.post(f"{BASE}/{campaign_id}/attachments", files={"description": (None, "x")})
         assert response.status_code == 400
+        assert error_of(response)["details"][0]["fieldViolations"] == [
+            {"field": "file", "description": "Field is required"}
+        ]
+        assert get(client, campaign_id)["campaignAttachments"] == []
 
     def test_carriers(self, client):
         carriers = client.get(f"{BASE}/carriers").json()["carriers"]
         assert carriers[0] == {"id": "1", "name": "AT&T Mobility"}
+
+    def test_carriers_do_not_depend_on_the_project(self, client):
+        # getCarriers lists only 200 and 500.
+        response = client.get("/v1/projects/nope/campaigns/carriers")
+        assert response.status_code == 200
+        assert response.json()["carriers"][0] == {"id": "1", "name": "AT&T Mobility"}
 
 
 class TestCallbacks:
@@ -404,7 +488,12 @@ class TestCallbacks:
             "projectId": DEFAULT_PROJECT_ID,
         }
         assert client.get(f"{BASE}/callback-configuration").json()["hmacSecret"] == "s3cret"
-        assert client.put(f"{BASE}/callback-configuration", json={}).status_code == 400
+        # ``hmacSecret`` is not required: without it the secret stays as it is.
+        assert client.put(f"{BASE}/callback-configuration", json={}).json()["hmacSecret"] == "s3cret"
+        response = client.put(f"{BASE}/callback-configuration", json={"hmacSecret": ["s"]})
+        assert response.status_code == 400
+        assert error_of(response)["message"] == "Project validation error"
+        assert client.get(f"{BASE}/callback-configuration").json()["hmacSecret"] == "s3cret"
 
     def test_transitions_and_notes_are_delivered_signed(self, client, state, delivered):
         client.put(f"{BASE}/callback-configuration", json={"hmacSecret": "s3cret"})
@@ -459,3 +548,130 @@ class TestCallbacks:
         assert get(client, campaign_id)["status"] == "PENDING_REVIEW"
         deliveries = client.get("/_emulator/short-code/callbacks").json()["deliveries"]
         assert deliveries[0]["error"] == "ConnectionError: refused"
+
+
+class TestTheDocumentDecides:
+    """Bodies and methods the OpenAPI document forbids are refused, never stored nor echoed."""
+
+    @pytest.mark.parametrize(
+        ("change", "field", "description"),
+        [
+            ({"name": 123}, "name", "Must be of type string"),
+            ({"shortCodes": ["12345"]}, "shortCodes", "Must be of type string"),
+            ({"customerCare": "x"}, "customerCare", "Must be of type object"),
+            ({"isMigrated": "yes"}, "isMigrated", "Must be of type boolean"),
+            ({"complianceEmails": ["nope"]}, "complianceEmails[0]", "Must be a valid email"),
+            ({"contactEmails": ["nope"]}, "contactEmails[0]", "Must be a valid email"),
+            ({"customerCare": {"email": "nope"}}, "customerCare.email", "Must be a valid email"),
+            ({"callbackUrl": "not a url"}, "callbackUrl", "Must be a valid uri"),
+            ({"carrierIds": [{}]}, "carrierIds[0]", "Must be of type string"),
+            ({"termsAndConditions": "abc"}, "termsAndConditions", "Must be of type object"),
+            ({"notes": "abc"}, "notes", "Must be of type array"),
+            (
+                {"contentDefinitions": [{"messageType": "FAX"}]},
+                "contentDefinitions[0].messageType",
+                "Must be one of ['SMS', 'MMS_VIDEO', 'MMS_AUDIO', 'MMS_IMAGE']",
+            ),
+        ],
+        ids=[
+            "name-number",
+            "short-codes-list",
+            "customer-care-string",
+            "is-migrated-string",
+            "compliance-email",
+            "contact-email",
+            "care-email",
+            "callback-url",
+            "carrier-ids-object",
+            "terms-string",
+            "notes-string",
+            "message-type",
+        ],
+    )
+    def test_create_and_update_refuse_what_the_schema_forbids(
+        self, client, state, change, field, description
+    ):
+        response = client.post(BASE, json={**READY, **change})
+
+        assert response.status_code == 400, response.text
+        assert error_of(response) == {
+            "code": 400,
+            "message": "Registration validation error",
+            "status": "INVALID_ARGUMENT",
+            "details": [
+                {"type": "BadRequest", "fieldViolations": [{"field": field, "description": description}]}
+            ],
+        }
+        assert short_code_state(state).campaigns == {}
+
+        campaign = create(client)
+        update = client.put(f"{BASE}/{campaign['id']}", json={**READY, **change})
+        assert update.status_code == 400
+        assert get(client, campaign["id"]) == campaign
+
+    def test_a_submit_after_a_refused_terms_string_is_a_400_not_a_500(self, client):
+        campaign_id = create(client, {**DRAFT})["id"]
+        assert (
+            client.put(f"{BASE}/{campaign_id}", json={**DRAFT, "termsAndConditions": "abc"}).status_code
+            == 400
+        )
+
+        response = client.post(f"{BASE}/{campaign_id}/submit")
+
+        assert response.status_code == 400
+        fields = [v["field"] for v in error_of(response)["details"][0]["fieldViolations"]]
+        assert "termsAndConditions" in fields
+
+    def test_notes_are_one_note_per_string(self, client):
+        campaign = create(client, {**READY, "notes": ["first note", "second"]})
+        assert [n["text"] for n in campaign["notes"]] == ["first note", "second"]
+
+    def test_an_unknown_content_definition_id_is_refused(self, client):
+        definition = {"contentDefinitionId": "777", "messageType": "SMS"}
+        response = client.post(BASE, json={**READY, "contentDefinitions": [definition]})
+        assert response.status_code == 400
+        assert error_of(response)["details"][0]["fieldViolations"] == [
+            {
+                "field": "contentDefinitions[0].contentDefinitionId",
+                "description": "Content Definition 777 does not exist.",
+            }
+        ]
+
+    def test_a_known_content_definition_id_is_updated_in_place(self, client):
+        campaign = create(client)
+        definition_id = campaign["contentDefinitions"][0]["contentDefinitionId"]
+        definition = {"contentDefinitionId": definition_id, "messageType": "MMS_IMAGE"}
+        updated = client.put(f"{BASE}/{campaign['id']}", json={**READY, "contentDefinitions": [definition]})
+        assert updated.json()["contentDefinitions"] == [definition]
+
+    def test_unknown_fields_are_neither_stored_nor_echoed(self, client):
+        campaign = create(client, {**READY, "secretSauce": "x"})
+        assert "secretSauce" not in campaign
+        assert "secretSauce" not in get(client, campaign["id"])
+
+    @pytest.mark.parametrize(
+        ("path", "allow"),
+        [
+            (BASE, "GET, POST"),
+            (f"{BASE}/carriers", "GET"),
+            (f"{BASE}/callback-configuration", "GET, PUT"),
+            (f"{BASE}/20001", "GET, PUT"),
+            (f"{BASE}/20001/submit", "POST"),
+            (f"{BASE}/20001/carrier/20002/notes", "POST"),
+        ],
+        ids=["campaigns", "carriers", "callback-configuration", "campaign", "submit", "order-notes"],
+    )
+    def test_options_and_405_name_every_method_of_the_path(self, client, path, allow):
+        options = client.options(path)
+        assert options.status_code == 204
+        assert options.headers["allow"] == allow
+
+        response = client.delete(path)
+        assert response.status_code == 405
+        assert response.headers["allow"] == allow
+        assert error_of(response)["code"] == 405
+
+    def test_a_fixed_path_is_never_read_as_a_campaign_id(self, client, state):
+        response = client.put(f"{BASE}/carriers", json=READY)
+        assert response.status_code == 405
+        assert short_code_state(state).campaigns == {}

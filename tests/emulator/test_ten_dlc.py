@@ -42,8 +42,11 @@ BASIC = {
 
 
 @pytest.fixture
-def state() -> EmulatorState:
-    return EmulatorState(EmulatorConfig(review_step_seconds=STEP))
+def state() -> Iterator[EmulatorState]:
+    # Every answer is checked against the document's response schemas and listed codes.
+    state = EmulatorState(EmulatorConfig(review_step_seconds=STEP, check_responses=True))
+    yield state
+    assert state.response_problems == []
 
 
 @pytest.fixture
@@ -86,14 +89,29 @@ def test_requests_without_valid_credentials_get_401(client: TestClient, headers:
     answer = client.get(BASE, headers=headers)
 
     assert answer.status_code == 401
-    assert answer.json()["error"]["status"] == "UNAUTHENTICATED"
+    assert answer.json() == {
+        "code": 16,
+        "message": "Request is missing or has an invalid credential.",
+        "details": [],
+    }
 
 
 def test_an_unknown_project_is_404(client: TestClient) -> None:
-    answer = client.get("/v1/projects/nope/campaignRegistrations", headers=BASIC)
+    answer = client.get("/v1/projects/nope/campaignRegistrations/01ABC", headers=BASIC)
 
     assert answer.status_code == 404
     assert answer.json() == {"code": 5, "message": "project nope not found", "details": []}
+
+
+def test_an_unknown_project_lists_nothing_and_qualifies(client: TestClient) -> None:
+    # The list and qualify operations list no 404.
+    listed = client.get("/v1/projects/nope/campaignRegistrations", headers=BASIC)
+    assert listed.status_code == 200
+    assert listed.json() == {"campaignRegistrations": [], "totalSize": 0}
+    qualified = client.get(
+        "/v1/projects/nope/campaignRegistrations:qualify", params={"brandId": "BESINCH"}, headers=BASIC
+    )
+    assert qualified.status_code == 200
 
 
 # --- Submit and the review ----------------------------------------------------------------------------
@@ -107,8 +125,35 @@ def test_submit_refuses_a_broken_campaign_listing_every_field(client: TestClient
     assert answer.status_code == 400
     body = answer.json()
     assert body["code"] == 3
-    fields = [v["field"] for v in body["details"][0]["fieldViolations"]]
-    assert fields == ["description", "brandId", "subUseCases"]
+    assert sorted((v["field"], v["description"]) for v in body["details"][0]["fieldViolations"]) == [
+        ("brandId", "Does not have the documented format"),
+        ("description", "Must be at least 40 characters"),
+        ("subUseCases", "Must have at least 2 items"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "violation"),
+    [
+        ({"useCase": []}, ("useCase", "Must be one of")),
+        ({"subUseCases": [{}, "2FA"]}, ("subUseCases[0]", "Must be one of")),
+        ({"useCase": {"x": 1}}, ("useCase", "Must be one of")),
+        ({"autoRenewal": "yes"}, ("autoRenewal", "Must be of type boolean")),
+        ({"sample1": 12345678901234567890123}, ("sample1", "Must be of type string")),
+        ({"optinKeywords": "JOIN, START"}, ("optinKeywords", "Does not have the documented format")),
+    ],
+    ids=["use-case-list", "sub-use-case-object", "use-case-object", "boolean-string", "number", "keywords"],
+)
+def test_submit_refuses_wrong_types_with_a_400_never_a_500(
+    client: TestClient, state: EmulatorState, change: dict[str, Any], violation: tuple[str, str]
+) -> None:
+    answer = client.post(f"{BASE}:submit", json=valid_campaign(**change), headers=BASIC)
+
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"] == "application/json"
+    violations = answer.json()["details"][0]["fieldViolations"]
+    assert [(v["field"], v["description"][: len(violation[1])]) for v in violations] == [violation]
+    assert client.get(BASE, headers=BASIC).json()["totalSize"] == 0
 
 
 def test_a_registration_goes_through_the_review_on_the_clock(

@@ -24,6 +24,7 @@ from airflow_provider_sinch.hooks.short_code import (
 from airflow_provider_sinch.short_code_validation import (
     MAX_NOTE_LENGTH,
     submission_problems,
+    submission_warnings,
     validate_campaign_request,
 )
 from tests.conftest import KEY_ID, KEY_SECRET, PROJECT_ID, SHORT_CODE_HOST, TOKEN_URL, set_connection
@@ -246,18 +247,35 @@ class TestListCampaigns:
         )
 
         found = hook.list_campaigns(
-            status="COMPLETED", short_codes=["12345", "54321"], order_by="createDate,desc", page_size=2
+            status="COMPLETED", short_codes="12345", order_by="createDate,desc", page_size=2
         )
 
         assert [c["id"] for c in found] == ["1", "2", "3"]
         first, second = (query_of(r) for r in route.request_history)
         assert first == {
             "status": ["COMPLETED"],
-            "shortCodes": ["12345,54321"],
+            "shortCodes": ["12345"],
             "orderBy": ["createDate,desc"],
             "pageSize": ["2"],
         }
         assert second == {**first, "pageToken": ["p2"]}
+
+    def test_several_short_codes_are_one_listing_each_never_joined(self, hook, requests_mock):
+        # ``shortCodes`` is documented as one string: each code is its own listing.
+        def answer(request, context):
+            code = query_of(request)["shortCodes"][0]
+            ids = {"12345": ["1", "2"], "54321": ["2", "3"]}[code]
+            return {"campaigns": [{"id": i, "shortCodes": code} for i in ids], "nextPageToken": ""}
+
+        route = requests_mock.get(BASE, json=answer)
+
+        found = list(hook.list_campaigns(short_codes=["12345", "54321", "12345"]))
+
+        assert [c["id"] for c in found] == ["1", "2", "3"]
+        assert [query_of(r) for r in route.request_history] == [
+            {"shortCodes": ["12345"]},
+            {"shortCodes": ["54321"]},
+        ]
 
     def test_bad_filters_are_all_named_before_any_request(self, hook, requests_mock):
         with pytest.raises(SinchValidationError) as err:
@@ -497,7 +515,7 @@ class TestValidation:
                 ["termsAndConditions", "privacyPolicy"],
             ),
             ({"brandId": None}, ["brandId"]),
-            ({"scRequested": False, "brandId": None}, ["shortCodes", "campaignAttachments"]),
+            ({"scRequested": False, "brandId": None}, []),
             (
                 {"scRequested": False, "shortCodes": "12345", "campaignAttachments": [{"attachmentId": "a"}]},
                 [],
@@ -509,13 +527,33 @@ class TestValidation:
             "content-care-compliance",
             "terms-privacy",
             "leased-needs-brand",
-            "own-code-needs-code-and-receipt",
+            "own-code-is-left-to-sinch",
             "own-code-complete",
             "migrated-needs-letter",
         ],
     )
     def test_submission_problems(self, change, expected):
         assert [field for field, _ in submission_problems({**READY, **change})] == expected
+
+    @pytest.mark.parametrize(
+        ("change", "expected"),
+        [
+            ({"scRequested": False}, ["shortCodes", "campaignAttachments"]),
+            ({"scRequested": False, "shortCodes": "12345"}, ["campaignAttachments"]),
+            ({"scRequested": False, "isMigrated": True}, ["shortCodes"]),
+            ({"scRequested": True}, []),
+        ],
+        ids=["own-or-leased-unclear", "receipt-unclear", "migrated", "leased"],
+    )
+    def test_what_the_document_contradicts_itself_on_is_only_warned(self, change, expected, caplog):
+        campaign = {**READY, **change}
+
+        with caplog.at_level("WARNING"):
+            submission_problems(campaign)
+
+        assert [field for field, _ in submission_warnings(campaign)] == expected
+        warned = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Submitting anyway")]
+        assert [m.split(": ")[1] for m in warned] == expected
 
 
 def _campaign(status, notes=(), orders=()):

@@ -250,7 +250,7 @@ class TestSubmit:
 
     def test_names_every_missing_requirement_in_one_error_before_sending(self, requests_mock, context):
         requests_mock.get(
-            f"{BASE}/{CID}", json={"id": CID, "status": "DRAFT", "scRequested": False, "isMigrated": False}
+            f"{BASE}/{CID}", json={"id": CID, "status": "DRAFT", "scRequested": True, "isMigrated": True}
         )
         submit = requests_mock.post(f"{BASE}/{CID}/submit", json={})
 
@@ -263,11 +263,26 @@ class TestSubmit:
             "termsAndConditions",
             "privacyPolicy",
             "complianceEmails",
-            "shortCodes",
+            "brandId",
             "campaignAttachments",
         ]
         assert str(err.value).startswith(f"Short code campaign {CID} is not ready to submit: 7 problems")
         assert not submit.called
+
+    def test_sc_requested_false_is_warned_about_and_left_to_sinch(self, requests_mock, context, caplog):
+        # The document contradicts itself on what scRequested false needs: submit, and let Sinch decide.
+        campaign = {**READY, "status": "DRAFT", "scRequested": False}
+        campaign.pop("brandId", None)
+        requests_mock.get(f"{BASE}/{CID}", json=campaign)
+        submit = requests_mock.post(f"{BASE}/{CID}/submit", json={**campaign, "status": "PENDING_REVIEW"})
+
+        with caplog.at_level("WARNING"):
+            result = submit_op().execute(context())
+
+        assert result["status"] == "PENDING_REVIEW"
+        assert submit.call_count == 1
+        warned = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Submitting anyway")]
+        assert [m.split(": ")[1] for m in warned] == ["shortCodes", "campaignAttachments"]
 
     @pytest.mark.parametrize("status", ["PENDING_REVIEW", "REVIEWING", "COMPLETED", "SOMETHING_NEW"])
     def test_campaign_already_past_submission_is_not_submitted_again(self, requests_mock, context, status):

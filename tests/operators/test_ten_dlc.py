@@ -107,6 +107,24 @@ def test_qualify_fails_when_the_plan_would_not_be_met(requests_mock: Any) -> Non
     assert "TMO (network 10035) would not carry this campaign: qualify is false" in str(err.value)
 
 
+def test_qualify_reports_what_the_metadata_cannot_settle_in_its_result(requests_mock: Any) -> None:
+    requests_mock.get(f"{BASE}/campaignRegistrations:qualify", json=QUALIFICATION)
+    operator = Sinch10DLCQualifyBrandOperator(
+        task_id="qualify", brand_id="BESINCH", use_case="MIXED", required_mnos=["ATT", "VZW"]
+    )
+
+    result = operator.execute(context())
+
+    assert result == {
+        "brandId": "BESINCH",
+        **QUALIFICATION,
+        "unchecked": [
+            "required_mnos: VZW matches no mnoMetadata key ['10017', '10035'] (network ids the document "
+            "does not list): unchecked"
+        ],
+    }
+
+
 def test_qualify_needs_a_brand_before_any_request(requests_mock: Any) -> None:
     with pytest.raises(SinchValidationError, match="brand_id: is required"):
         Sinch10DLCQualifyBrandOperator(task_id="qualify", brand_id="").execute(context())
