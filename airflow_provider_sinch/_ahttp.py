@@ -23,6 +23,7 @@ from airflow_provider_sinch._transport import (
     is_api_error,
     join_url,
     parse_response,
+    tls_handshake_error,
 )
 from airflow_provider_sinch.apis._core import Call, Endpoint, Operation, adrive
 
@@ -38,7 +39,13 @@ async def _asleep(seconds: float) -> None:
 
 
 def classify_httpx_error(exc: Exception) -> Failure:
-    """Whether an ``httpx`` failure surely happened before Sinch saw the request."""
+    """Whether an ``httpx`` failure surely happened before Sinch saw the request.
+
+    A ``ConnectError`` caused by a refused TLS handshake is :attr:`~Failure.TLS_HANDSHAKE`:
+    never sent and not worth repeating.
+    """
+    if isinstance(exc, httpx.ConnectError) and tls_handshake_error(exc) is not None:
+        return Failure.TLS_HANDSHAKE
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
         return Failure.NOT_SENT
     return Failure.MAYBE_SENT
@@ -104,7 +111,7 @@ class AsyncTransport:
         url = join_url(base_url or self.base_url, path)
         path = path or url
         method = endpoint.method.upper()
-        attempts = Attempts(endpoint, self.settings, method, path)
+        attempts = Attempts(endpoint, self.settings, method, path, url)
         auth = self.auth if authenticate else None
         while True:
             send_headers = dict(headers or {})

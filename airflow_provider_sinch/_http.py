@@ -32,6 +32,7 @@ from airflow_provider_sinch._transport import (
     parse_retry_after,
     retry_delay,
     should_retry,
+    tls_handshake_error,
     utc_now,
 )
 from airflow_provider_sinch.apis._core import Call, Endpoint, Operation, drive
@@ -138,7 +139,7 @@ class SyncTransport:
         url = join_url(base_url or self.base_url, path)
         path = path or url  # the token endpoint is a whole URL; it holds no secret
         method = endpoint.method.upper()
-        attempts = Attempts(endpoint, self.settings, method, path)
+        attempts = Attempts(endpoint, self.settings, method, path, url)
         auth = self.auth if authenticate else None
         while True:
             send_headers = dict(headers or {})
@@ -193,9 +194,15 @@ def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
 
 
 def classify_requests_error(exc: requests.RequestException) -> Failure:
-    """Whether a ``requests`` failure surely happened before Sinch saw the request."""
+    """Whether a ``requests`` failure surely happened before Sinch saw the request.
+
+    A refused TLS handshake (``requests.exceptions.SSLError`` wrapping an ``ssl`` error other than
+    a closed connection) is :attr:`~Failure.TLS_HANDSHAKE`: never sent and not worth repeating.
+    """
     import urllib3.exceptions as u3
 
+    if isinstance(exc, requests.exceptions.SSLError) and tls_handshake_error(exc) is not None:
+        return Failure.TLS_HANDSHAKE
     if isinstance(exc, requests.ConnectTimeout):
         return Failure.NOT_SENT
     if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.ReadTimeout):

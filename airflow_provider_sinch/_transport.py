@@ -14,13 +14,16 @@ import email.utils
 import enum
 import json as jsonlib
 import logging
+import math
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 from airflow_provider_sinch import __version__
 from airflow_provider_sinch.exceptions import (
@@ -33,6 +36,7 @@ from airflow_provider_sinch.exceptions import (
     SinchResponseFormatError,
     SinchServerError,
     SinchTransportError,
+    SinchValidationError,
 )
 
 if TYPE_CHECKING:
@@ -68,22 +72,26 @@ class HttpSettings:
 
     @classmethod
     def resolve(cls, extra: Mapping[str, Any], overrides: Mapping[str, Any]) -> HttpSettings:
+        """Settings from ``overrides`` (a hook's ``hook_params``), then ``extra``, then the defaults.
+
+        :param extra: the connection's extra (other keys are ignored here; see
+            :meth:`~airflow_provider_sinch.connections.ConnectionKind.unknown_extra_keys`).
+        :param overrides: hook arguments; ``None`` or ``""`` falls through to the extra.
+        :raises SinchValidationError: a value that is not a finite, non-negative number (a whole
+            number for ``max_retries``), naming the option and where it was set.
+        :raises TypeError: an override that is not one of :attr:`OPTIONS`.
+        """
         values: dict[str, Any] = {}
         defaults = cls()
         for name in cls.OPTIONS:
-            raw = overrides.get(name)
+            raw, source = overrides.get(name), "hook_params"
             if raw is None:
-                raw = extra.get(name)
+                raw, source = extra.get(name), "the connection's extra"
             if raw is None or raw == "":
                 continue
-            kind = type(getattr(defaults, name))
-            try:
-                value = kind(raw)
-            except (TypeError, ValueError):
-                raise ValueError(f"Sinch connection option {name!r} must be a number, got {raw!r}") from None
-            if value < 0:
-                raise ValueError(f"Sinch connection option {name!r} must not be negative, got {raw!r}")
-            values[name] = value
+            values[name] = _option_number(
+                name, raw, whole=type(getattr(defaults, name)) is int, source=source
+            )
         unknown = set(overrides) - set(cls.OPTIONS)
         if unknown:
             raise TypeError(f"Unknown hook option(s) {sorted(unknown)}; known: {list(cls.OPTIONS)}")
@@ -94,11 +102,83 @@ class HttpSettings:
         return (self.connect_timeout, self.timeout)
 
 
+def _option_number(name: str, raw: Any, *, whole: bool, source: str) -> Any:
+    """One transport option as a number: a JSON number or its text (URI extras are all text).
+
+    ``True`` is refused although Python counts it as 1, and ``2.5`` retries is refused rather
+    than truncated: either would silently run with a value nobody typed.
+    """
+    kind = "a whole number" if whole else "a number"
+
+    def refuse(rule: str) -> SinchValidationError:
+        return SinchValidationError(f"Sinch transport option {name!r} {rule}, got {raw!r} (set in {source})")
+
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise refuse(f"must be {kind}")
+    try:
+        number = float(raw)
+    except ValueError:
+        raise refuse(f"must be {kind}") from None
+    if not math.isfinite(number):
+        raise refuse(f"must be {kind}, not infinite or NaN")
+    if whole and not number.is_integer():
+        raise refuse("must be a whole number")
+    if number < 0:
+        raise refuse("must not be negative")
+    return int(number) if whole else number
+
+
 class Failure(str, enum.Enum):
     """How a request failed when no HTTP answer came back."""
 
     NOT_SENT = "not_sent"  # the connection was never made: Sinch surely saw nothing
     MAYBE_SENT = "maybe_sent"  # timeout or a connection dropped mid-request: Sinch may have acted
+    # The TLS handshake failed: Sinch surely saw nothing, and trying again would fail the same way
+    # (a plain-http server reached with https://, a certificate that is not trusted).
+    TLS_HANDSHAKE = "tls_handshake"
+
+
+#: TLS errors that are a connection closing (at any time, also mid-answer, like a pooled connection
+#: the server dropped) rather than a handshake refused: classified like any dropped connection.
+_TLS_CONNECTION_CLOSED = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+
+
+def tls_handshake_error(exc: BaseException) -> ssl.SSLError | None:
+    """The ``ssl`` error of a refused TLS handshake somewhere in ``exc``'s chain, if there is one.
+
+    Both HTTP clients wrap it (``requests`` -> ``urllib3`` -> ``ssl``; ``httpx`` -> ``httpcore`` ->
+    ``ssl``), through ``__cause__``, ``__context__``, ``reason`` or the first argument; this walks
+    the types only, never a message.
+    """
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        current = todo.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError) and not isinstance(current, _TLS_CONNECTION_CLOSED):
+            return current
+        todo.extend((current.__cause__, current.__context__, getattr(current, "reason", None)))
+        todo.extend(current.args[:1])
+    return None
+
+
+def _tls_hint(exc: BaseException, url: str) -> str:
+    """What a failed TLS handshake with ``url``'s server most likely means, and what to change."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
+    error = tls_handshake_error(exc)
+    if isinstance(error, ssl.SSLCertVerificationError):
+        reason = error.verify_message or error.reason or "not trusted"
+        return (
+            f"TLS handshake with {origin} failed: its certificate was refused ({reason}); "
+            "check the server name in the connection's host, "
+            "or the CA bundle (REQUESTS_CA_BUNDLE, SSL_CERT_FILE)"
+        )
+    return (
+        f"TLS handshake with {origin} failed: is the server plain http? put http:// in the connection's host"
+    )
 
 
 def should_retry(*, idempotent: bool, status: int | None = None, failure: Failure | None = None) -> bool:
@@ -107,7 +187,11 @@ def should_retry(*, idempotent: bool, status: int | None = None, failure: Failur
     A request that surely never reached Sinch (connection refused, 429) is always repeated.
     One that may have reached it (a timeout, a 5xx) is repeated only when it is idempotent:
     a POST that creates or sends is left to the operator, which checks Sinch's state first.
+    A failed TLS handshake is never repeated: it is the connection's scheme or certificate, and
+    five more handshakes would only delay the message that says so.
     """
+    if failure is Failure.TLS_HANDSHAKE:
+        return False
     if failure is Failure.NOT_SENT or status == 429:
         return True
     if failure is Failure.MAYBE_SENT or (status is not None and status in RETRYABLE_SERVER_STATUSES):
@@ -343,11 +427,16 @@ class Attempts:
     settings: HttpSettings
     method: str
     path: str
+    url: str = ""  # the whole URL, to name the server when the connection to it failed
     retries: int = 0
     renewed: bool = False
 
     def after_failure(self, failure: Failure, exc: Exception) -> float:
-        """Delay before the next try, or raise when this failure ends the request."""
+        """Delay before the next try, or raise when this failure ends the request.
+
+        :raises SinchTransportError: no retry is left, or none is allowed; ``maybe_delivered``
+            tells whether Sinch may have acted on the request.
+        """
         if self.retries < self.settings.max_retries and should_retry(
             idempotent=self.endpoint.safe_to_repeat, failure=failure
         ):
@@ -364,6 +453,12 @@ class Attempts:
                 delay,
             )
             return delay
+        if failure is Failure.TLS_HANDSHAKE:
+            raise SinchTransportError(
+                f"{self.method} {self.path} failed: {_tls_hint(exc, self.url or self.path)} "
+                "(Sinch was not reached; not retried)",
+                maybe_delivered=False,
+            ) from exc
         hint = (
             "the request may have reached Sinch; check its state before repeating it"
             if failure is Failure.MAYBE_SENT

@@ -234,7 +234,7 @@ def test_settings_hook_param_zero_is_a_value() -> None:
     ("extra", "overrides", "option", "error"),
     [
         ({"timeout": "slow"}, {}, "timeout", "must be a number, got 'slow'"),
-        ({}, {"max_retries": "many"}, "max_retries", "must be a number, got 'many'"),
+        ({}, {"max_retries": "many"}, "max_retries", "must be a whole number, got 'many'"),
         ({"retry_backoff": -1}, {}, "retry_backoff", "must not be negative, got -1"),
         ({}, {"connect_timeout": [1]}, "connect_timeout", "must be a number"),
     ],
