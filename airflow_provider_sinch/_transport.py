@@ -35,6 +35,7 @@ from airflow_provider_sinch.exceptions import (
     SinchRateLimitError,
     SinchResponseFormatError,
     SinchServerError,
+    SinchTLSError,
     SinchTransportError,
     SinchValidationError,
 )
@@ -454,7 +455,7 @@ class Attempts:
             )
             return delay
         if failure is Failure.TLS_HANDSHAKE:
-            raise SinchTransportError(
+            raise SinchTLSError(
                 f"{self.method} {self.path} failed: {_tls_hint(exc, self.url or self.path)} "
                 "(Sinch was not reached; not retried)",
                 maybe_delivered=False,

@@ -145,6 +145,15 @@ class SinchOutcomeUnknownError(SinchError):
     """
 
 
+class SinchTLSError(SinchTransportError):
+    """The TLS handshake with the connection's host failed (a plain-http server reached with
+    ``https://``, an untrusted certificate): a configuration problem, not a transient one.
+
+    Sinch was not reached. Neither the transport nor a long wait tries again: the message says
+    what to change in the connection.
+    """
+
+
 class SinchTerminalStatusError(SinchError, AirflowFailException):
     """A sensor or waiting operator saw a status from which the target can no longer be reached.
 

@@ -19,6 +19,7 @@ import re
 import shlex
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -726,3 +727,27 @@ def test_readme_json_and_uri_forms_are_the_same_connection() -> None:
     for conn_id, clients in by_id.items():
         assert clients["json"] == clients["uri"], conn_id
         assert clients["json"][1].startswith("https://"), conn_id
+
+
+def test_a_deferred_wait_on_a_plain_http_host_ends_at_once_instead_of_polling_to_its_deadline(
+    plain_http_server: _CountingServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_sinch.triggers.ten_dlc import Sinch10DLCCampaignStatusTrigger
+
+    port = plain_http_server.server_address[1]
+    _ten_dlc_basic(monkeypatch, f"127.0.0.1:{port}")
+    trigger = Sinch10DLCCampaignStatusTrigger(
+        campaign_registration_id=REG_ID,
+        project_id=PROJECT_ID,
+        sinch_conn_id="sinch_10dlc_default",
+        poll_interval=3600,
+        end_time=time.time() + 90 * 24 * 3600,
+    )
+
+    async def events() -> list[dict[str, Any]]:
+        return [event.payload async for event in trigger.run()]
+
+    (event,) = asyncio.run(events())
+    assert event["status"] == "error"
+    assert event["message"].endswith(_tls_message(port))
+    assert plain_http_server.connections == 1  # one handshake, no poll after it

@@ -23,6 +23,7 @@ from airflow_provider_sinch.exceptions import (
     SinchError,
     SinchRateLimitError,
     SinchServerError,
+    SinchTLSError,
     SinchTransportError,
 )
 
@@ -140,6 +141,9 @@ class SinchPollingTrigger(BaseTrigger):
             while True:
                 try:
                     result = await self.poll(transport)
+                except SinchTLSError as exc:  # a misconfigured host: waiting will not fix it
+                    yield TriggerEvent({"status": "error", "message": str(exc), **self.ids()})
+                    return
                 except TRANSIENT_ERRORS as exc:
                     self.log.warning("Status check failed, will try again at the next poll: %s", exc)
                 except SinchError as exc:
