@@ -6,6 +6,7 @@ pending, never a crash: :func:`classify` is the one place that decides.
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 from collections.abc import Iterable
@@ -166,6 +167,9 @@ def classify(
 def string_list(name: str, value: Any) -> tuple[str, ...]:
     """A list argument as rendered by Airflow: a list or tuple, one string (one value), or a string
     holding a JSON list or a comma-separated list. Anything else is a ``ValueError`` naming ``name``.
+
+    A plain Jinja environment renders a Python list as its ``repr`` (``"['DELIVER', 'VISIT']"``,
+    ``"('sent',)"``): such a literal is read too, never split into characters.
     """
     if value is None:
         return ()
@@ -173,12 +177,8 @@ def string_list(name: str, value: Any) -> tuple[str, ...]:
         return (str(value.value),)
     if isinstance(value, str):
         text = value.strip()
-        if text.startswith("["):
-            try:
-                parsed = json.loads(text)
-            except ValueError:
-                raise ValueError(f"{name} looks like a JSON list but is not valid JSON: {value!r}") from None
-            return string_list(name, parsed)
+        if text[:1] in ("[", "("):
+            return string_list(name, _list_literal(name, text))
         return tuple(part.strip() for part in text.split(",") if part.strip())
     if isinstance(value, (list, tuple, set, frozenset)):
         items = []
@@ -193,6 +193,23 @@ def string_list(name: str, value: Any) -> tuple[str, ...]:
     raise ValueError(
         f"{name} must be a list, one string, or a JSON / comma-separated list, got {type(value).__name__}"
     )
+
+
+def _list_literal(name: str, text: str) -> Any:
+    """A rendered list: JSON first, then a Python literal (what ``{{ params.x }}`` renders)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        parsed = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        raise ValueError(
+            f"{name} looks like a list but is neither JSON nor a Python literal: {text!r}"
+        ) from None
+    if not isinstance(parsed, (list, tuple)):
+        raise ValueError(f"{name} looks like a list but is not one: {text!r}")
+    return parsed
 
 
 def checked_statuses(

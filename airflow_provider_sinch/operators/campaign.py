@@ -28,6 +28,7 @@ from airflow_provider_sinch._files import (
     open_output,
 )
 from airflow_provider_sinch._time import parse_timestamp
+from airflow_provider_sinch.arguments import int_list, optional_string_list, string_list
 from airflow_provider_sinch.contacts import CheckedContacts, check_contacts
 from airflow_provider_sinch.exceptions import SinchValidationError
 from airflow_provider_sinch.links import SinchCampaignLink
@@ -42,6 +43,10 @@ if TYPE_CHECKING:
 DEFAULT_CONN_ID = "sinch_campaign_default"
 #: How many times an operator re-checks and re-tries a create / send whose answer was unclear.
 UNCLEAR_ANSWER_ATTEMPTS = 3
+#: Phone numbers a return value (XCom) or a log line shows at most; the rest are counted.
+MAX_EXAMPLES = 5
+#: Links (landing pages, redirects) an operator returns to XCom at most; more need a ``destination``.
+MAX_RETURNED_LINKS = 50
 
 LOG_CSV_COLUMNS = ("datetime", "type", "msisdn", "push_id", "code", "channel", "columns", "data")
 STATS_CSV_COLUMNS = (
@@ -103,10 +108,14 @@ class _CampaignOperator(BaseOperator):
 class SinchCreateCampaignOperator(_CampaignOperator):
     """Create a campaign by duplicating a template (``POST /v1/campaign/create``).
 
-    Returns the API's ``campaign`` object (``uuid``, ``url``, ``contact_count``,
-    ``duplicated_contacts``, ``wrong_contacts``, ``tag``) plus ``duplicates_skipped`` (rows this
-    task dropped because an earlier row had the same number) and pushes ``campaign_id`` and
-    ``campaign_url`` to XCom. Logs the remaining credits and the wrong contacts.
+    Returns a small summary whose size does not grow with the contacts (it is the task's XCom):
+    ``uuid``, ``url``, ``contact_count``, ``tag``; ``wrong_contacts_count`` and
+    ``duplicated_contacts_count`` (numbers Sinch refused or found twice) with at most
+    :data:`MAX_EXAMPLES` of each in ``wrong_contacts_examples`` / ``duplicated_contacts_examples``;
+    ``duplicates_skipped`` (rows this task dropped because an earlier row had the same number);
+    ``rejected_contacts_path`` (where the full lists were written, or ``None``) and ``recovered``
+    (the campaign was made by an earlier try). Pushes ``campaign_id`` and ``campaign_url`` to XCom.
+    Logs the remaining credits and the same counts and examples.
 
     The contacts are read and checked whole before any request: a bad row anywhere fails the
     task, listing the first bad rows by line, and nothing is created.
@@ -114,8 +123,8 @@ class SinchCreateCampaignOperator(_CampaignOperator):
     A retried task does not create a second campaign: with no ``tag`` the operator tags the
     campaign with a marker unique to the task instance; with your ``tag`` it matches on tag,
     name and send date (or, with no send date, a send date within this DAG run). The campaign
-    found is returned in the same shape (its duplicated / wrong contact lists are not known
-    again and come back empty).
+    found is returned in the same shape with ``recovered`` true (its duplicated / wrong contacts
+    are not known again: counts 0, no file written).
 
     :param template_campaign_id: UUID of the campaign to duplicate.
     :param name: the new campaign's name.
@@ -131,11 +140,14 @@ class SinchCreateCampaignOperator(_CampaignOperator):
         datetime is read there, an aware one converted to it (default: its own zone, else UTC).
     :param tag: any string; see above for how it takes part in retries.
     :param external_channel: use the external channel (if unlocked on the account).
-    :param field_names: names of the contact columns; by default the CSV header when
-        ``contacts_header`` is set.
+    :param field_names: names of the contact columns (a list, or a JSON / comma-separated list);
+        by default the CSV header when ``contacts_header`` is set.
     :param contacts_header: the CSV's first row is a header.
     :param contacts_encoding: the CSV file's encoding (default UTF-8; ``cp1252``, ``latin-1``...).
     :param allow_empty: create the campaign even when the contacts hold no recipient.
+    :param rejected_contacts_destination: local path or ``ObjectStoragePath`` where the full lists
+        of wrong and duplicated contacts are written, as JSON lines ``{"reason": "wrong" |
+        "duplicated", "contact": ...}`` (written, possibly empty, whenever this try creates).
     """
 
     template_fields: Sequence[str] = (
@@ -148,6 +160,7 @@ class SinchCreateCampaignOperator(_CampaignOperator):
         "timezone",
         "tag",
         "field_names",
+        "rejected_contacts_destination",
     )
     operator_extra_links = (SinchCampaignLink(),)
 
@@ -167,6 +180,7 @@ class SinchCreateCampaignOperator(_CampaignOperator):
         contacts_header: bool = False,
         contacts_encoding: str | None = None,
         allow_empty: bool = False,
+        rejected_contacts_destination: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -183,8 +197,11 @@ class SinchCreateCampaignOperator(_CampaignOperator):
         self.contacts_header = contacts_header
         self.contacts_encoding = contacts_encoding
         self.allow_empty = allow_empty
+        self.rejected_contacts_destination = rejected_contacts_destination
 
-    def _check(self) -> None:
+    def _check(self) -> list[str] | None:
+        """The rendered arguments, checked before any request; returns ``field_names`` as a list."""
+        field_names = optional_string_list("field_names", self.field_names, context=self.task_id)
         problems = []
         if not self.template_campaign_id:
             problems.append(("template_campaign_id", "is required"))
@@ -195,20 +212,55 @@ class SinchCreateCampaignOperator(_CampaignOperator):
             problems.append((missing, "sender and message go together: give both or neither"))
         if problems:
             raise SinchValidationError(problems, context=self.task_id)
+        return field_names
 
     def execute(self, context: Context) -> dict[str, Any]:
-        self._check()
+        field_names = self._check()
         # A retry looks for the campaign of an earlier try first (its send date may be past by
         # now); the hook checks the date again just before creating.
         send_date = resolve_send_date(
             self.send_date or datetime.now(timezone.utc), self.timezone, check_past=try_number(context) == 1
         )
         with _checked(self, allow_empty=self.allow_empty) as contacts:
-            created = self._create(context, contacts, send_date)
-            return {**created, "duplicates_skipped": contacts.duplicates}
+            created, recovered = self._create(context, contacts, send_date, field_names)
+            duplicates_skipped = contacts.duplicates
+        return self._summary(created, recovered, duplicates_skipped)
 
-    def _create(self, context: Context, contacts: CheckedContacts, send_date: SendDate) -> CreatedCampaign:
-        field_names = self.field_names or contacts.field_names
+    def _summary(self, created: CreatedCampaign, recovered: bool, duplicates_skipped: int) -> dict[str, Any]:
+        """The return value: counts and a few examples, never the lists (they go to a file)."""
+        wrong = list(created.get("wrong_contacts") or [])
+        duplicated = list(created.get("duplicated_contacts") or [])
+        path = None
+        if self.rejected_contacts_destination and not recovered:
+            with open_output(self.rejected_contacts_destination) as (fh, path):
+                writer = RecordWriter(fh, "jsonl")
+                for reason, values in (("wrong", wrong), ("duplicated", duplicated)):
+                    for value in values:
+                        writer.write({"reason": reason, "contact": value})
+            self.log.info("Wrote %d wrong and duplicated contacts to %s", writer.count, path)
+        return {
+            "uuid": created.get("uuid"),
+            "url": created.get("url"),
+            "contact_count": created.get("contact_count"),
+            "tag": created.get("tag"),
+            "wrong_contacts_count": len(wrong),
+            "wrong_contacts_examples": wrong[:MAX_EXAMPLES],
+            "duplicated_contacts_count": len(duplicated),
+            "duplicated_contacts_examples": duplicated[:MAX_EXAMPLES],
+            "duplicates_skipped": duplicates_skipped,
+            "rejected_contacts_path": path,
+            "recovered": recovered,
+        }
+
+    def _create(
+        self,
+        context: Context,
+        contacts: CheckedContacts,
+        send_date: SendDate,
+        field_names: list[str] | None,
+    ) -> tuple[CreatedCampaign, bool]:
+        """Create the campaign at most once; also says whether an earlier try's was found instead."""
+        field_names = field_names or contacts.field_names
         tag = self.tag or idempotency_tag(context)
         run_start = getattr(context.get("dag_run"), "start_date", None)
 
@@ -228,10 +280,18 @@ class SinchCreateCampaignOperator(_CampaignOperator):
                 )
             )
 
+        recovered = False
+
+        def find() -> CreatedCampaign | None:
+            nonlocal recovered
+            found = self._find_existing(tag, send_date, run_start)
+            recovered = found is not None
+            return found
+
         # The campaign shows in the list as soon as it is made: one not listed was not made.
         created = at_most_once(
             act=create,
-            find=lambda: self._find_existing(tag, send_date, run_start),
+            find=find,
             what=f"create campaign {self.name!r} (tag {tag!r})",
             log=self.log,
             look_first=try_number(context) > 1,
@@ -241,7 +301,7 @@ class SinchCreateCampaignOperator(_CampaignOperator):
         ti = context["ti"]
         ti.xcom_push(key="campaign_id", value=created.get("uuid"))
         ti.xcom_push(key="campaign_url", value=created.get("url"))
-        return created
+        return created, recovered
 
     def _report(self, answer: dict[str, Any]) -> CreatedCampaign:
         campaign: CreatedCampaign = answer.get("campaign") or {}  # type: ignore[assignment]
@@ -256,7 +316,7 @@ class SinchCreateCampaignOperator(_CampaignOperator):
             ("duplicated contacts", campaign.get("duplicated_contacts") or []),
         ):
             if values:
-                self.log.warning("%d %s, e.g. %s", len(values), label, values[:10])
+                self.log.warning("%d %s, e.g. %s", len(values), label, values[:MAX_EXAMPLES])
         return campaign
 
     def _find_existing(
@@ -433,10 +493,13 @@ class SinchGenerateLandingPagesOperator(_BatchedContactsOperator):
     """Generate landing pages on an external-channel campaign, 1000 recipients per request.
 
     Writes ``{"msisdn", "url"}`` per recipient to ``destination`` (JSON lines) when given and
-    returns ``{"path", "count", "duplicates_skipped"}``; otherwise returns the list itself (keep
-    it small: XCom). Rows whose id or number an earlier row had are skipped (and logged).
+    returns ``{"path", "count", "duplicates_skipped"}``. Without ``destination`` it returns the list
+    itself, which is the task's XCom: so at most :data:`MAX_RETURNED_LINKS` recipients are accepted
+    then, and more are refused before any request. Rows whose id or number an earlier row had are
+    skipped (and logged).
 
-    :param destination: local path or ``ObjectStoragePath`` for the generated links.
+    :param destination: local path or ``ObjectStoragePath`` for the generated links; needed for
+        more than :data:`MAX_RETURNED_LINKS` recipients.
     """
 
     template_fields: Sequence[str] = ("campaign_id", "contacts", "destination")
@@ -449,6 +512,8 @@ class SinchGenerateLandingPagesOperator(_BatchedContactsOperator):
         if not self.campaign_id:
             raise SinchValidationError([("campaign_id", "is required")], context=self.task_id)
         with _checked(self, allow_empty=self.allow_empty) as contacts:
+            if not self.destination:
+                _refuse_many_links(self.task_id, len(contacts), contacts.duplicates)
             if self.destination:
                 with open_output(self.destination) as (fh, path):
                     writer = RecordWriter(fh, "jsonl")
@@ -468,9 +533,14 @@ class SinchCreateRedirectCampaignOperator(_CampaignOperator):
 
     More than 1000 contacts is refused before any request. Returns the API's answer
     (``campaign_id``, ``expiration_date``, ``contacts`` with ``key``, ``target_url``,
-    ``redirection``). Like the create operator it tags the campaign so that a retry finds the
+    ``redirection``), which is the task's XCom: so without ``destination`` at most
+    :data:`MAX_RETURNED_LINKS` recipients are accepted, and more are refused before any request.
+    With ``destination`` the ``contacts`` are written there (JSON lines) and the result is
+    ``{"campaign_id", "expiration_date", "path", "count", "recovered", "duplicates_skipped"}``.
+    Like the create operator it tags the campaign so that a retry finds the
     campaign an earlier try made instead of creating a second one; the links of that earlier
-    answer are then not available again (``contacts`` comes back empty, ``recovered`` is true).
+    answer are then not available again (``contacts`` comes back empty, ``recovered`` is true, and
+    no file is written over what the earlier try may have written).
     The answer also carries ``duplicates_skipped``: rows dropped because an earlier row had the
     same id or number (they do not count towards the 1000).
 
@@ -480,9 +550,11 @@ class SinchCreateRedirectCampaignOperator(_CampaignOperator):
     :param tag: any string.
     :param contacts_header: the CSV's first row is a header.
     :param contacts_encoding: the CSV file's encoding (default UTF-8).
+    :param destination: local path or ``ObjectStoragePath`` for the links; needed for more than
+        :data:`MAX_RETURNED_LINKS` recipients.
     """
 
-    template_fields: Sequence[str] = ("name", "target_url", "contacts", "tag")
+    template_fields: Sequence[str] = ("name", "target_url", "contacts", "tag", "destination")
 
     def __init__(
         self,
@@ -493,6 +565,7 @@ class SinchCreateRedirectCampaignOperator(_CampaignOperator):
         tag: str | None = None,
         contacts_header: bool = False,
         contacts_encoding: str | None = None,
+        destination: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -502,6 +575,7 @@ class SinchCreateRedirectCampaignOperator(_CampaignOperator):
         self.tag = tag
         self.contacts_header = contacts_header
         self.contacts_encoding = contacts_encoding
+        self.destination = destination
 
     def execute(self, context: Context) -> dict[str, Any]:
         with _checked(self) as contacts:
@@ -516,9 +590,28 @@ class SinchCreateRedirectCampaignOperator(_CampaignOperator):
                     ],
                     context=self.task_id,
                 )
+            if not self.destination:
+                _refuse_many_links(self.task_id, len(contacts), contacts.duplicates)
             rows = list(contacts)
         answer = self._create(context, rows)
-        return {**answer, "duplicates_skipped": contacts.duplicates}
+        if not self.destination:
+            return {**answer, "duplicates_skipped": contacts.duplicates}
+        links = answer.get("contacts") or []
+        path = None
+        if not answer.get("recovered"):
+            with open_output(self.destination) as (fh, path):
+                writer = RecordWriter(fh, "jsonl")
+                for link in links:
+                    writer.write(link)
+            self.log.info("Wrote %d redirect links to %s", writer.count, path)
+        return {
+            "campaign_id": answer.get("campaign_id"),
+            "expiration_date": answer.get("expiration_date"),
+            "path": path,
+            "count": len(links),
+            "recovered": bool(answer.get("recovered")),
+            "duplicates_skipped": contacts.duplicates,
+        }
 
     def _create(self, context: Context, rows: list[list[str]]) -> dict[str, Any]:
         tag = self.tag or idempotency_tag(context)
@@ -545,6 +638,22 @@ def _batches(rows: Iterable[list[str]]) -> Iterator[list[list[str]]]:
     return batched(rows, MAX_CONTACTS_PER_REQUEST)
 
 
+def _refuse_many_links(task_id: str, count: int, duplicates: int) -> None:
+    """Links for more than :data:`MAX_RETURNED_LINKS` recipients go to a file, not to XCom."""
+    if count > MAX_RETURNED_LINKS:
+        raise SinchValidationError(
+            [
+                (
+                    "destination",
+                    f"is required for more than {MAX_RETURNED_LINKS} recipients (got {count} after "
+                    f"{duplicates} duplicates skipped): the links are written to a file, not returned "
+                    "through XCom",
+                )
+            ],
+            context=task_id,
+        )
+
+
 class SinchExportCampaignLogOperator(_CampaignOperator):
     """Export every event of a campaign in ``[start, stop)`` to a file, window by window.
 
@@ -559,13 +668,23 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
     :param destination: local path or ``ObjectStoragePath`` (``s3://...``) to write.
     :param start: first instant, inclusive (datetime or ISO string); default data interval start.
     :param stop: end instant, exclusive; default data interval end.
-    :param types: event types to keep (``SUBMIT``, ``DELIVER``...); all by default.
-    :param columns: contact-file column indexes to add to each event.
+    :param types: event types to keep (``SUBMIT``, ``DELIVER``...): a list, one type, or a JSON /
+        comma-separated list (templated, read after rendering); all by default.
+    :param columns: contact-file column indexes to add to each event (a list, one index, or a JSON /
+        comma-separated list).
     :param file_format: ``jsonl`` (one event per line, as the API gives it) or ``csv``.
     :param window: length of one API call's window (default one hour).
     """
 
-    template_fields: Sequence[str] = ("campaign_id", "destination", "start", "stop", "types", "columns")
+    template_fields: Sequence[str] = (
+        "campaign_id",
+        "destination",
+        "start",
+        "stop",
+        "types",
+        "columns",
+        "file_format",
+    )
 
     def __init__(
         self,
@@ -587,8 +706,15 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
         self.stop = stop
         self.types = types
         self.columns = columns
-        self.file_format = check_file_format(file_format)
+        self.file_format = file_format
         self.window = window
+
+    def _check_arguments(self) -> None:
+        """The rendered ``types``, ``columns`` and ``file_format``, checked and converted in place
+        before any request (``execute`` then reads them as a tuple, a tuple and a known format)."""
+        self.types = string_list("types", self.types, context=self.task_id)
+        self.columns = int_list("columns", self.columns, context=self.task_id)
+        self.file_format = _file_format(self.file_format, self.task_id)
 
     def _interval(self, context: Context) -> tuple[datetime, datetime]:
         start = parse_moment(self.start, "start") or parse_moment(context.get("data_interval_start"), "start")
@@ -607,6 +733,7 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
         return start, stop
 
     def execute(self, context: Context) -> dict[str, Any]:
+        self._check_arguments()
         start, stop = self._interval(context)
         counts: Counter[str] = Counter()
         with open_output(self.destination) as (fh, path):
@@ -652,11 +779,12 @@ class SinchExportCampaignStatsOperator(_CampaignOperator):
     :param destination: local path or ``ObjectStoragePath``.
     :param file_format: ``jsonl`` or ``csv``.
     :param page_size: recipients per request.
-    :param columns: contact-file column indexes to add.
+    :param columns: contact-file column indexes to add (a list, one index, or a JSON /
+        comma-separated list).
     :param stopped_as_date: ``stopped`` as the date of the STOP instead of a boolean.
     """
 
-    template_fields: Sequence[str] = ("campaign_id", "destination", "columns")
+    template_fields: Sequence[str] = ("campaign_id", "destination", "columns", "file_format")
 
     def __init__(
         self,
@@ -672,14 +800,21 @@ class SinchExportCampaignStatsOperator(_CampaignOperator):
         super().__init__(**kwargs)
         self.campaign_id = campaign_id
         self.destination = destination
-        self.file_format = check_file_format(file_format)
+        self.file_format = file_format
         if page_size < 1:
             raise SinchValidationError([("page_size", "must be at least 1")])
         self.page_size = page_size
         self.columns = columns
         self.stopped_as_date = stopped_as_date
 
+    def _check_arguments(self) -> None:
+        """The rendered ``columns`` and ``file_format``, checked and converted in place before any
+        request."""
+        self.columns = int_list("columns", self.columns, context=self.task_id)
+        self.file_format = _file_format(self.file_format, self.task_id)
+
     def execute(self, context: Context) -> dict[str, Any]:
+        self._check_arguments()
         summary: dict[str, Any] = {}
         with open_output(self.destination) as (fh, path):
             writer = RecordWriter(fh, self.file_format, STATS_CSV_COLUMNS)
@@ -696,3 +831,10 @@ class SinchExportCampaignStatsOperator(_CampaignOperator):
             "Wrote stats of %d recipients of campaign %s to %s", writer.count, self.campaign_id, path
         )
         return {"path": path, "count": writer.count, "summary": summary}
+
+
+def _file_format(value: Any, task_id: str) -> str:
+    try:
+        return check_file_format(value.strip() if isinstance(value, str) else value)
+    except SinchValidationError as exc:
+        raise SinchValidationError(exc.violations, context=task_id) from None

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.configuration import conf
 
-from airflow_provider_sinch._files import RecordWriter, check_file_format, open_output
+from airflow_provider_sinch._files import FILE_FORMATS, RecordWriter, open_output
 from airflow_provider_sinch._time import parse_timestamp
+from airflow_provider_sinch.arguments import choice, json_object, status_lists
 from airflow_provider_sinch.exceptions import SinchTerminalStatusError, SinchValidationError
 from airflow_provider_sinch.links import SinchShortCodeCampaignLink
 from airflow_provider_sinch.operators.base import NotVisibleYet, at_most_once, try_number
@@ -28,11 +29,7 @@ from airflow_provider_sinch.short_code_validation import (
     submission_problems,
     validate_campaign_request,
 )
-from airflow_provider_sinch.statuses import (
-    SHORT_CODE_FAILURE,
-    ShortCodeCampaignStatus,
-    checked_statuses,
-)
+from airflow_provider_sinch.statuses import SHORT_CODE_FAILURE, ShortCodeCampaignStatus
 from airflow_provider_sinch.waits import SinchWait
 
 if TYPE_CHECKING:
@@ -55,10 +52,6 @@ CLOCK_SKEW = timedelta(minutes=5)
 DEFAULT_FAILURE_STATUSES = tuple(sorted(status.value for status in SHORT_CODE_FAILURE))
 #: Campaigns that do not count as "the one an earlier try made".
 _ABANDONED = (ShortCodeCampaignStatus.CANCELLED.value, ShortCodeCampaignStatus.DEPROVISIONED.value)
-
-
-def _statuses(value: str | Iterable[str]) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _run_start(context: Context) -> datetime | None:
@@ -135,6 +128,15 @@ def campaign_history(campaign: Mapping[str, Any]) -> list[dict[str, Any]]:
     return records
 
 
+def _campaign_body(campaign: Any, task_id: str) -> dict[str, Any]:
+    """The rendered ``EditCampaignRequest`` body, checked against the document before any request."""
+    body = json_object("campaign", campaign, context=task_id)
+    violations = validate_campaign_request(body)
+    if violations:
+        raise SinchValidationError(violations, context="campaign")
+    return body
+
+
 class _ShortCodeOperator(BaseOperator):
     """What every US Short Code operator shares: connection, project, hook, extra link.
 
@@ -179,7 +181,8 @@ class SinchCreateShortCodeCampaignOperator(_ShortCodeOperator):
     and returns that one instead of making a second draft.
 
     :param campaign: the ``EditCampaignRequest`` body, e.g. ``{"name": ..., "trafficCharge":
-        "STANDARD", "scRequested": True, "brandId": ..., ...}``.
+        "STANDARD", "scRequested": True, "brandId": ..., ...}`` (templates inside are rendered), or a
+        string holding it as a JSON object (``"{{ params.campaign | tojson }}"``).
     :return: the created ``Campaign``; its id is also pushed as XCom ``campaign_id``.
     """
 
@@ -211,14 +214,12 @@ class SinchCreateShortCodeCampaignOperator(_ShortCodeOperator):
         return self.hook.get_campaign(str(found[0]["id"]))
 
     def execute(self, context: Context) -> ShortCodeCampaign:
-        violations = validate_campaign_request(self.campaign)
-        if violations:
-            raise SinchValidationError(violations, context="campaign")
-        name = str(self.campaign["name"])
+        body = _campaign_body(self.campaign, self.task_id)
+        name = str(body["name"])
         since = _run_start(context)
         window = since or datetime.now(timezone.utc) - CLOCK_SKEW
         campaign = at_most_once(
-            act=lambda: self.hook.create_campaign(self.campaign),
+            act=lambda: self.hook.create_campaign(body),
             find=lambda: self._earlier(name, window),
             what=f"create short code campaign {name!r}",
             log=self.log,
@@ -237,7 +238,8 @@ class SinchUpdateShortCodeCampaignOperator(_ShortCodeOperator):
     """Replace a campaign's content; Sinch accepts it only in DRAFT or AWAITING_CLIENT_UPDATE.
 
     :param campaign_id: the campaign.
-    :param campaign: the whole ``EditCampaignRequest`` body (the update replaces the content).
+    :param campaign: the whole ``EditCampaignRequest`` body (the update replaces the content), a
+        mapping or a string holding a JSON object.
     :return: the updated ``Campaign``.
     """
 
@@ -250,11 +252,9 @@ class SinchUpdateShortCodeCampaignOperator(_ShortCodeOperator):
         self.campaign = campaign
 
     def execute(self, context: Context) -> ShortCodeCampaign:
-        violations = validate_campaign_request(self.campaign)
-        if violations:
-            raise SinchValidationError(violations, context="campaign")
+        body = _campaign_body(self.campaign, self.task_id)
         self.push_link(context, self.campaign_id)
-        return self.hook.update_campaign(self.campaign_id, self.campaign)
+        return self.hook.update_campaign(self.campaign_id, body)
 
 
 class SinchSubmitShortCodeCampaignOperator(SinchWait, _ShortCodeOperator):
@@ -270,9 +270,11 @@ class SinchSubmitShortCodeCampaignOperator(SinchWait, _ShortCodeOperator):
     :param wait_for_completion: wait until a target or failure status, like
         :class:`~airflow_provider_sinch.sensors.short_code.SinchShortCodeCampaignStatusSensor`.
     :param target_statuses: statuses that end the wait well.
-    :param failure_statuses: statuses that fail the task (quoting Sinch's latest notes).
-    :param poll_interval: seconds between two checks while waiting.
-    :param timeout: seconds to wait at most.
+    :param failure_statuses: statuses that fail the task (quoting Sinch's latest notes). Both are a
+        list, one status, or a JSON / comma-separated list (templated, read after rendering).
+    :param poll_interval: time between two checks while waiting (seconds or a ``timedelta``).
+    :param timeout: how long to wait at most (seconds or a ``timedelta``); a deferred wait also ends
+        when what is left of ``execution_timeout`` runs out.
     :param deferrable: wait in the triggerer instead of a worker slot.
     :return: the submitted ``Campaign``; with ``wait_for_completion`` the campaign summary the
         sensor returns.
@@ -290,9 +292,9 @@ class SinchSubmitShortCodeCampaignOperator(SinchWait, _ShortCodeOperator):
         *,
         campaign_id: str,
         wait_for_completion: bool = False,
-        target_statuses: Iterable[str] = (ShortCodeCampaignStatus.COMPLETED.value,),
-        failure_statuses: Iterable[str] = DEFAULT_FAILURE_STATUSES,
-        poll_interval: float = 1800.0,
+        target_statuses: str | Iterable[str] = (ShortCodeCampaignStatus.COMPLETED.value,),
+        failure_statuses: str | Iterable[str] = DEFAULT_FAILURE_STATUSES,
+        poll_interval: float | timedelta = 1800.0,
         timeout: float | timedelta = timedelta(days=90),
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
@@ -302,16 +304,15 @@ class SinchSubmitShortCodeCampaignOperator(SinchWait, _ShortCodeOperator):
         self.wait_for_completion = wait_for_completion
         self.target_statuses = target_statuses
         self.failure_statuses = failure_statuses
-        self.poll_interval = float(poll_interval)
-        self.timeout = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
+        self.poll_interval = poll_interval
+        self.timeout = timeout
         self.deferrable = deferrable
 
     def _statuses(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The rendered ``target_statuses`` and ``failure_statuses``, checked."""
-        try:
-            return checked_statuses(self.target_statuses, self.failure_statuses, ShortCodeCampaignStatus)
-        except ValueError as exc:
-            raise SinchValidationError([("target_statuses", str(exc))], context=self.task_id) from None
+        return status_lists(
+            self.target_statuses, self.failure_statuses, ShortCodeCampaignStatus, context=self.task_id
+        )
 
     def check(self) -> PollResult:
         targets, failures = self._statuses()
@@ -327,7 +328,7 @@ class SinchSubmitShortCodeCampaignOperator(SinchWait, _ShortCodeOperator):
             target_statuses=targets,
             failure_statuses=failures,
             sinch_conn_id=self.sinch_conn_id,
-            poll_interval=self.poll_interval,
+            poll_interval=self._poll_seconds(),
             end_time=end_time,
             hook_params=self.hook_params,
         )
@@ -361,8 +362,10 @@ class SinchSubmitShortCodeCampaignOperator(SinchWait, _ShortCodeOperator):
         )
 
     def execute(self, context: Context) -> Any:
-        self.push_link(context, self.campaign_id)
+        if not self.campaign_id:
+            raise SinchValidationError([("campaign_id", "is required")], context=self.task_id)
         self._statuses()
+        self.push_link(context, self.campaign_id)
         campaign = self._submit()
         if not self.wait_for_completion:
             return campaign
@@ -566,7 +569,7 @@ class SinchExportShortCodeHistoryOperator(_ShortCodeOperator):
 
     :param campaign_id: the campaign.
     :param destination: a local path (written atomically) or an ``ObjectStoragePath`` / URL.
-    :param file_format: ``jsonl`` or ``csv``.
+    :param file_format: ``jsonl`` or ``csv`` (templated, checked after rendering).
     :return: the destination, as a string.
     """
 
@@ -584,11 +587,9 @@ class SinchExportShortCodeHistoryOperator(_ShortCodeOperator):
         self.campaign_id = campaign_id
         self.destination = destination
         self.file_format = file_format
-        if "{{" not in str(file_format):
-            check_file_format(file_format)
 
     def execute(self, context: Context) -> str:
-        check_file_format(self.file_format)
+        file_format = choice("file_format", self.file_format, FILE_FORMATS, context=self.task_id)
         if not self.destination:
             raise SinchValidationError(
                 [("destination", "is required: a local path or an object storage URL")]
@@ -596,7 +597,7 @@ class SinchExportShortCodeHistoryOperator(_ShortCodeOperator):
         self.push_link(context, self.campaign_id)
         campaign = self.hook.get_campaign(self.campaign_id)
         with open_output(self.destination) as (fh, where):
-            writer = RecordWriter(fh, self.file_format, HISTORY_FIELDS)
+            writer = RecordWriter(fh, file_format, HISTORY_FIELDS)
             for record in campaign_history(campaign):
                 writer.write(record)
         self.log.info("Wrote %d history records of campaign %s to %s", writer.count, self.campaign_id, where)

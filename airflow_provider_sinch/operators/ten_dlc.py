@@ -23,6 +23,7 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.configuration import conf
 
 from airflow_provider_sinch._time import parse_timestamp
+from airflow_provider_sinch.arguments import json_object, optional_string_list, string_list
 from airflow_provider_sinch.exceptions import SinchError, SinchValidationError
 from airflow_provider_sinch.links import Sinch10DLCCampaignLink
 from airflow_provider_sinch.operators.base import NotVisibleYet, at_most_once, try_number
@@ -109,6 +110,9 @@ class Sinch10DLCQualifyBrandOperator(_TenDLCOperator):
         ``mnoSupport: false`` in ``mnoMetadata``. The document does not define those inner keys
         nor list the network ids, so an operator not found there, or without those keys, is
         not failed: it is logged as a warning and listed under ``"unchecked"`` in the result.
+
+    Both lists are a list, one value, or a JSON / comma-separated list (templated, read after
+    rendering); ``None`` is not checked.
     """
 
     template_fields: Sequence[str] = ("brand_id", "use_case", "sub_use_cases", "required_mnos", "project_id")
@@ -120,8 +124,8 @@ class Sinch10DLCQualifyBrandOperator(_TenDLCOperator):
         *,
         brand_id: str,
         use_case: str | None = None,
-        sub_use_cases: Sequence[str] | None = None,
-        required_mnos: Sequence[str] | None = None,
+        sub_use_cases: str | Sequence[str] | None = None,
+        required_mnos: str | Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -133,6 +137,12 @@ class Sinch10DLCQualifyBrandOperator(_TenDLCOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         if not self.brand_id:
             raise SinchValidationError([("brand_id", "is required")], context=self.task_id)
+        sub_use_cases = (
+            None
+            if self.sub_use_cases is None
+            else list(string_list("sub_use_cases", self.sub_use_cases, context=self.task_id))
+        )
+        required_mnos = optional_string_list("required_mnos", self.required_mnos, context=self.task_id)
         answer = self.hook.qualify_brand(self.brand_id, self.use_case or None, project_id=self._project())
         metadata = answer.get("mnoMetadata") or {}
         self.log.info(
@@ -147,9 +157,7 @@ class Sinch10DLCQualifyBrandOperator(_TenDLCOperator):
                 str(entry.get("mno", key)) for key, entry in metadata.items() if isinstance(entry, Mapping)
             ),
         )
-        check = check_qualification(
-            answer, sub_use_cases=self.sub_use_cases, required_mnos=self.required_mnos
-        )
+        check = check_qualification(answer, sub_use_cases=sub_use_cases, required_mnos=required_mnos)
         if check.problems:
             raise SinchValidationError(
                 check.problems, context=f"{self.task_id}: brand {self.brand_id} does not qualify as needed"
@@ -175,7 +183,8 @@ class SinchSubmit10DLCCampaignOperator(_TenDLCOperator):
     try looks again first.
 
     :param campaign: the submit request's fields as the API names them (``brandId``, ``useCase``,
-        ``campaignName``, ``description``, ``sample1``... ``messageFlow``, ``subUseCases``).
+        ``campaignName``, ``description``, ``sample1``... ``messageFlow``, ``subUseCases``): a
+        mapping (templates inside are rendered) or a string holding a JSON object.
     :param reuse_existing: look for the registration of an earlier try (see above). Turn off only
         to submit an identical campaign again on purpose.
     """
@@ -189,7 +198,9 @@ class SinchSubmit10DLCCampaignOperator(_TenDLCOperator):
         self.reuse_existing = reuse_existing
 
     def execute(self, context: Context) -> str:
-        body = prepare_submit(self.campaign, context=self.task_id)
+        body = prepare_submit(
+            json_object("campaign", self.campaign, context=self.task_id), context=self.task_id
+        )
         project = self._project()
         run_start = parse_timestamp(getattr(context.get("dag_run"), "start_date", None))
         since = run_start - CLOCK_SKEW if run_start else None
@@ -252,10 +263,12 @@ class SinchResubmit10DLCCampaignOperator(SinchWait, _TenDLCOperator):
     try's) is waited on, not started again.
 
     :param campaign_registration_id: the registration to resubmit.
-    :param mnos: MNOs to resubmit to (``ATT``, ``TMO``, ``USC``, ``VZW``); default all.
+    :param mnos: MNOs to resubmit to (``ATT``, ``TMO``, ``USC``, ``VZW``): a list, one MNO, or a JSON /
+        comma-separated list (templated, read after rendering); default all.
     :param wait_for_completion: wait for the resubmit's outcome.
-    :param poll_interval: seconds between two checks while waiting.
-    :param timeout: seconds to wait at most.
+    :param poll_interval: time between two checks while waiting (seconds or a ``timedelta``).
+    :param timeout: how long to wait at most (seconds or a ``timedelta``); a deferred wait also ends
+        when what is left of ``execution_timeout`` runs out.
     :param deferrable: wait in the triggerer rather than on a worker.
     """
 
@@ -265,9 +278,9 @@ class SinchResubmit10DLCCampaignOperator(SinchWait, _TenDLCOperator):
         self,
         *,
         campaign_registration_id: str,
-        mnos: Sequence[str] | None = None,
+        mnos: str | Sequence[str] | None = None,
         wait_for_completion: bool = True,
-        poll_interval: float = 300.0,
+        poll_interval: float | timedelta = 300.0,
         timeout: float | timedelta = timedelta(days=1),
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
@@ -276,13 +289,13 @@ class SinchResubmit10DLCCampaignOperator(SinchWait, _TenDLCOperator):
         self.campaign_registration_id = campaign_registration_id
         self.mnos = mnos
         self.wait_for_completion = wait_for_completion
-        self.poll_interval = float(poll_interval)
-        self.timeout = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
+        self.poll_interval = poll_interval
+        self.timeout = timeout
         self.deferrable = deferrable
 
     def execute(self, context: Context) -> Any:
         registration_id = self._require_id(self.campaign_registration_id)
-        mnos = list(self.mnos) if self.mnos else None
+        mnos = optional_string_list("mnos", self.mnos, context=self.task_id)
         problems = mno_violations(mnos)
         if problems:
             raise SinchValidationError(problems, context=self.task_id)
@@ -311,7 +324,7 @@ class SinchResubmit10DLCCampaignOperator(SinchWait, _TenDLCOperator):
             campaign_registration_id=self.campaign_registration_id,
             project_id=self._project(),
             sinch_conn_id=self.sinch_conn_id,
-            poll_interval=self.poll_interval,
+            poll_interval=self._poll_seconds(),
             end_time=end_time,
             hook_params=self.hook_params,
         )

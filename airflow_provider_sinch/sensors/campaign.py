@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_sinch.arguments import status_lists
 from airflow_provider_sinch.exceptions import SinchValidationError
 from airflow_provider_sinch.sensors.base import SinchStatusSensorBase
-from airflow_provider_sinch.statuses import CampaignStatus, string_list, validate_statuses
+from airflow_provider_sinch.statuses import CampaignStatus
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -26,7 +27,8 @@ class SinchCampaignStatusSensor(SinchStatusSensorBase):
     Returns ``{"id", "status", "send_date", "contact_count", "tag", "name"}``.
 
     :param campaign_id: campaign UUID (templated).
-    :param target_statuses: statuses that end the wait well (``draft``, ``scheduled``, ``sending``, ``sent``).
+    :param target_statuses: statuses that end the wait well (``draft``, ``scheduled``, ``sending``,
+        ``sent``): a list, one status, or a JSON / comma-separated list (templated, read after rendering).
     :param sinch_conn_id: connection id, default ``sinch_campaign_default``.
     :param poke_interval: seconds between checks (default 60).
     :param timeout: seconds before giving up (default 7 days); a deferred wait ends at the same deadline.
@@ -52,11 +54,7 @@ class SinchCampaignStatusSensor(SinchStatusSensorBase):
 
     def _targets(self) -> tuple[str, ...]:
         """The rendered ``target_statuses``, parsed and checked."""
-        try:
-            values = string_list("target_statuses", self.target_statuses)
-            return validate_statuses("target_statuses", values, CampaignStatus)
-        except ValueError as exc:
-            raise SinchValidationError([("target_statuses", str(exc))], context=self.task_id) from None
+        return status_lists(self.target_statuses, (), CampaignStatus, context=self.task_id)[0]
 
     def execute(self, context: Context) -> Any:
         if not self.campaign_id:

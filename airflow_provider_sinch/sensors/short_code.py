@@ -11,6 +11,7 @@ from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_sinch.arguments import optional_string_list, status_lists
 from airflow_provider_sinch.exceptions import SinchValidationError
 from airflow_provider_sinch.links import SinchShortCodeCampaignLink
 from airflow_provider_sinch.sensors.base import SinchStatusSensorBase
@@ -19,8 +20,6 @@ from airflow_provider_sinch.statuses import (
     SHORT_CODE_FAILURE,
     CarrierOrderStatus,
     ShortCodeCampaignStatus,
-    checked_statuses,
-    string_list,
 )
 
 if TYPE_CHECKING:
@@ -84,13 +83,18 @@ class _ShortCodeSensor(SinchStatusSensorBase):
 
     def _statuses(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The rendered ``target_statuses`` and ``failure_statuses``, checked."""
-        try:
-            return checked_statuses(self.target_statuses, self.failure_statuses, self.known_statuses)
-        except ValueError as exc:
-            raise SinchValidationError([("target_statuses", str(exc))], context=self.task_id) from None
+        return status_lists(
+            self.target_statuses, self.failure_statuses, self.known_statuses, context=self.task_id
+        )
+
+    def _check_arguments(self) -> None:
+        """The rendered template fields, checked before any request."""
+        if not self.campaign_id:
+            raise SinchValidationError([("campaign_id", "is required")], context=self.task_id)
+        self._statuses()
 
     def execute(self, context: Context) -> Any:
-        self._statuses()
+        self._check_arguments()
         context["ti"].xcom_push(
             key=SinchShortCodeCampaignLink.url_xcom_key, value=self.hook.campaign_url(self.campaign_id)
         )
@@ -105,7 +109,8 @@ class SinchShortCodeCampaignStatusSensor(_ShortCodeSensor):
 
     :param campaign_id: the campaign.
     :param target_statuses: statuses that end the wait well.
-    :param failure_statuses: statuses that fail the task.
+    :param failure_statuses: statuses that fail the task. Both are lists, one status, or a JSON /
+        comma-separated list (templated, read after rendering).
     :param project_id: the project; default: the connection's extra ``project_id``.
     :param sinch_conn_id: the connection id (type ``sinch_us_short_code``).
     :param deferrable: wait in the triggerer (needs one running).
@@ -140,7 +145,7 @@ class SinchShortCodeCampaignStatusSensor(_ShortCodeSensor):
             target_statuses=targets,
             failure_statuses=failures,
             sinch_conn_id=self.sinch_conn_id,
-            poll_interval=float(self.poke_interval),
+            poll_interval=self.poke_interval,
             end_time=end_time,
             hook_params=self.hook_params,
         )
@@ -155,7 +160,8 @@ class SinchShortCodeCarrierOrderSensor(_ShortCodeSensor):
 
     :param campaign_id: the campaign.
     :param target_statuses: carrier order statuses that count as done.
-    :param carrier_ids: only these carriers (ids from ``get_carriers``); default: every order.
+    :param carrier_ids: only these carriers (ids from ``get_carriers``; a list, one id or a JSON /
+        comma-separated list); default: every order.
     :param failure_statuses: carrier order statuses that fail the task.
     :return: ``{"id", "carrierOrders": [{"carrierOrderId", "carrierId", "carrierName", "status"}]}``.
     """
@@ -178,12 +184,12 @@ class SinchShortCodeCarrierOrderSensor(_ShortCodeSensor):
 
     known_statuses = CarrierOrderStatus
 
+    def _check_arguments(self) -> None:
+        super()._check_arguments()
+        self._carrier_ids()
+
     def _carrier_ids(self) -> list[str] | None:
-        try:
-            ids = string_list("carrier_ids", self.carrier_ids)
-        except ValueError as exc:
-            raise SinchValidationError([("carrier_ids", str(exc))], context=self.task_id) from None
-        return list(ids) or None
+        return optional_string_list("carrier_ids", self.carrier_ids, context=self.task_id)
 
     def check(self) -> PollResult:
         targets, failures = self._statuses()
@@ -200,7 +206,7 @@ class SinchShortCodeCarrierOrderSensor(_ShortCodeSensor):
             failure_statuses=failures,
             carrier_ids=self._carrier_ids(),
             sinch_conn_id=self.sinch_conn_id,
-            poll_interval=float(self.poke_interval),
+            poll_interval=self.poke_interval,
             end_time=end_time,
             hook_params=self.hook_params,
         )

@@ -12,10 +12,11 @@ from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_sinch.arguments import status_lists
 from airflow_provider_sinch.exceptions import SinchValidationError
 from airflow_provider_sinch.links import Sinch10DLCCampaignLink
 from airflow_provider_sinch.sensors.base import SinchStatusSensorBase
-from airflow_provider_sinch.statuses import TenDLCCampaignStatus, string_list, validate_statuses
+from airflow_provider_sinch.statuses import TenDLCCampaignStatus
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -44,7 +45,8 @@ class Sinch10DLCCampaignStatusSensor(SinchStatusSensorBase):
     Pushes the dashboard URL (XCom ``ten_dlc_campaign_url``) before waiting.
 
     :param campaign_registration_id: the registration (the submit's return value).
-    :param target_statuses: statuses that end the wait well.
+    :param target_statuses: statuses that end the wait well: a list, one status, or a JSON /
+        comma-separated list (templated, read after rendering).
     :param sinch_conn_id: connection id, default ``sinch_10dlc_default``.
     :param project_id: Sinch project id; default the connection's extra ``project_id``.
     :param hook_params: transport options for the hook.
@@ -85,11 +87,7 @@ class Sinch10DLCCampaignStatusSensor(SinchStatusSensorBase):
 
     def _targets(self) -> tuple[str, ...]:
         """The rendered ``target_statuses`` as strings; an empty list is refused, a typo logged."""
-        try:
-            values = string_list("target_statuses", self.target_statuses)
-            return validate_statuses("target_statuses", values, TenDLCCampaignStatus)
-        except ValueError as exc:
-            raise SinchValidationError([("target_statuses", str(exc))], context=self.task_id) from None
+        return status_lists(self.target_statuses, (), TenDLCCampaignStatus, context=self.task_id)[0]
 
     def _project(self) -> str:
         return self.hook.resolve_project_id(self.project_id)

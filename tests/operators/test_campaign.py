@@ -66,7 +66,19 @@ class TestCreate:
 
         result = create_op().execute(context)
 
-        assert result == {**CREATED, "duplicates_skipped": 0}
+        assert result == {
+            "uuid": CID,
+            "url": "https://rsms.us/bTD",
+            "contact_count": 2,
+            "tag": None,
+            "wrong_contacts_count": 1,
+            "wrong_contacts_examples": ["12"],
+            "duplicated_contacts_count": 0,
+            "duplicated_contacts_examples": [],
+            "duplicates_skipped": 0,
+            "rejected_contacts_path": None,
+            "recovered": False,
+        }
         assert context["ti"].xcom == {"campaign_id": CID, "campaign_url": "https://rsms.us/bTD"}
         [sent] = bodies
         assert sent["tag"] == idempotency_tag(context)
@@ -116,10 +128,14 @@ class TestCreate:
             "uuid": CID,
             "url": "https://rsms.us/bTD",
             "contact_count": 2,
-            "duplicated_contacts": [],
-            "wrong_contacts": [],
             "tag": tag,
+            "wrong_contacts_count": 0,
+            "wrong_contacts_examples": [],
+            "duplicated_contacts_count": 0,
+            "duplicated_contacts_examples": [],
             "duplicates_skipped": 0,
+            "rejected_contacts_path": None,
+            "recovered": True,
         }
         assert context["ti"].xcom["campaign_id"] == CID
 
@@ -410,11 +426,13 @@ class TestExportLog:
         with pytest.raises(SinchValidationError, match="pass start and stop explicitly"):
             op.execute(make_context(data_interval_start=moment, data_interval_end=moment))
 
-    def test_unknown_format_refused_at_parse_time(self):
-        with pytest.raises(SinchValidationError, match="file_format"):
-            SinchExportCampaignLogOperator(
-                task_id="log", campaign_id=CID, destination="x", file_format="xlsx"
-            )
+    def test_unknown_format_refused_after_rendering_before_any_request(self, requests_mock, make_context):
+        operator = SinchExportCampaignLogOperator(
+            task_id="log", campaign_id=CID, destination="x", file_format="xlsx"
+        )
+        with pytest.raises(SinchValidationError, match="log: file_format: must be one of"):
+            operator.execute(make_context())
+        assert not requests_mock.called
 
 
 def test_export_stats_pages_and_summary(requests_mock, make_context, tmp_path):
@@ -568,17 +586,25 @@ class TestContactsAreCheckedBeforeAnyoneIsTexted:
         assert result == {"campaign_id": CID, "sent": 0, "skipped": 0, "batches": 0, "duplicates_skipped": 0}
         assert not requests_mock.called
 
-    def test_redirect_counts_recipients_after_duplicates(self, requests_mock, make_context):
+    def test_redirect_counts_recipients_after_duplicates(self, requests_mock, make_context, tmp_path):
+        out = tmp_path / "links.jsonl"
         answer = {"success": True, "campaign_id": "r1", "expiration_date": None, "contacts": []}
         bodies = keep_bodies(requests_mock, f"{CAMPAIGN_HOST}/v1/campaign/create-redirect", answer)
         rows = [[f"id{i}"] for i in range(1000)] + [["id1"], ["id2"]]
 
         result = SinchCreateRedirectCampaignOperator(
-            task_id="r", name="R", target_url="https://x.test/[[A]]", contacts=rows
+            task_id="r", name="R", target_url="https://x.test/[[A]]", contacts=rows, destination=str(out)
         ).execute(make_context())
 
         assert len(bodies[0]["contacts"]) == 1000
-        assert result == {**answer, "duplicates_skipped": 2}
+        assert result == {
+            "campaign_id": "r1",
+            "expiration_date": None,
+            "path": str(out),
+            "count": 0,
+            "recovered": False,
+            "duplicates_skipped": 2,
+        }
 
     def test_landing_pages_report_duplicates(self, requests_mock, make_context, tmp_path):
         requests_mock.post(

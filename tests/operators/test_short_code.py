@@ -643,11 +643,13 @@ class TestExportHistory:
         assert rows[0]["text"] == "hello, world"
         assert rows[2]["carrier_order_id"] == "30001"
 
-    def test_unknown_format_is_refused_when_the_dag_is_parsed(self):
-        with pytest.raises(SinchValidationError, match="file_format: must be one of"):
-            SinchExportShortCodeHistoryOperator(
-                task_id="t", campaign_id=CID, destination="x", file_format="xml"
-            )
+    def test_unknown_format_is_refused_after_rendering_before_any_request(self, requests_mock, make_context):
+        operator = SinchExportShortCodeHistoryOperator(
+            task_id="t", campaign_id=CID, destination="x", file_format="xml"
+        )
+        with pytest.raises(SinchValidationError, match="t: file_format: must be one of"):
+            operator.execute(make_context())
+        assert not requests_mock.called
 
 
 def test_campaign_history_flattens_logs_and_notes_oldest_first():
