@@ -514,18 +514,17 @@ class SinchGenerateLandingPagesOperator(_BatchedContactsOperator):
         with _checked(self, allow_empty=self.allow_empty) as contacts:
             if not self.destination:
                 _refuse_many_links(self.task_id, len(contacts), contacts.duplicates)
-            if self.destination:
-                with open_output(self.destination) as (fh, path):
-                    writer = RecordWriter(fh, "jsonl")
-                    for batch in _batches(contacts):
-                        for page in self.hook.generate_landing_pages(self.campaign_id, batch):
-                            writer.write(page)
-                self.log.info("Wrote %d landing page links to %s", writer.count, path)
-                return {"path": path, "count": writer.count, "duplicates_skipped": contacts.duplicates}
-            pages: list[dict[str, Any]] = []
-            for batch in _batches(contacts):
-                pages.extend(self.hook.generate_landing_pages(self.campaign_id, batch))
-            return pages
+                pages: list[dict[str, Any]] = []
+                for batch in _batches(contacts):
+                    pages.extend(self.hook.generate_landing_pages(self.campaign_id, batch))
+                return pages
+            with open_output(self.destination) as (fh, path):
+                writer = RecordWriter(fh, "jsonl")
+                for batch in _batches(contacts):
+                    for page in self.hook.generate_landing_pages(self.campaign_id, batch):
+                        writer.write(page)
+            self.log.info("Wrote %d landing page links to %s", writer.count, path)
+            return {"path": path, "count": writer.count, "duplicates_skipped": contacts.duplicates}
 
 
 class SinchCreateRedirectCampaignOperator(_CampaignOperator):
