@@ -80,6 +80,25 @@ def to_api_datetime(value: datetime | str, *, fmt: str = API_DATETIME) -> str:
     return value.strftime(fmt)
 
 
+def describe_validation_errors(errors: Any) -> str:
+    """A draft's ``validation_errors`` as one sentence ("" when there are none).
+
+    The document shows an object of field -> messages; a list or a string is quoted as it is, so
+    that an answer of another shape still reads, never crashes the decision.
+    """
+    if isinstance(errors, dict):
+        parts = []
+        for key, value in errors.items():
+            messages = value if isinstance(value, (list, tuple)) else [value]
+            texts = [str(m) for m in messages if m not in (None, "")]
+            if texts:
+                parts.append(f"{key}: {', '.join(texts)}")
+        return "; ".join(parts)
+    if isinstance(errors, (list, tuple)):
+        return "; ".join(str(e) for e in errors if e not in (None, ""))
+    return str(errors) if errors else ""
+
+
 def evaluate_campaign(campaign: CampaignInfo, campaign_id: str, target_statuses: Iterable[str]) -> PollResult:
     """Decide a wait on a campaign from its info.
 
@@ -92,9 +111,8 @@ def evaluate_campaign(campaign: CampaignInfo, campaign_id: str, target_statuses:
     targets = tuple(target_statuses)
     outcome = classify(status, success=targets, failure=(), known=CampaignStatus, resource=resource)
     if outcome == "pending" and status == CampaignStatus.DRAFT.value:
-        problems = {k: v for k, v in (campaign.get("validation_errors") or {}).items() if v}
-        if problems:
-            reason = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in problems.items())
+        reason = describe_validation_errors(campaign.get("validation_errors"))
+        if reason:
             return PollResult("failure", status, f"draft with validation errors: {reason}", resource)
     summary = {k: campaign.get(k) for k in ("id", "status", "send_date", "contact_count", "tag", "name")}
     return PollResult(

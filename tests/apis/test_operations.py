@@ -247,3 +247,30 @@ def test_an_error_on_a_required_call_is_raised_not_absorbed() -> None:
 
     with pytest.raises(Exception, match="not found"):
         drive(ten_dlc.check_registration(PROJECT, REG), send, is_api_error)
+
+
+@pytest.mark.parametrize(
+    ("errors", "reason"),
+    [
+        ({"sender": ["too long"], "message": []}, "sender: too long"),
+        ({"sender": "too long"}, "sender: too long"),
+        (["sender too long", "no message"], "sender too long; no message"),
+        ("sender too long", "sender too long"),
+    ],
+    ids=["documented-object", "object-of-strings", "list", "string"],
+)
+def test_a_draft_fails_quoting_its_validation_errors_whatever_their_shape(errors: Any, reason: str) -> None:
+    result = campaign.evaluate_campaign(
+        {"id": CID, "status": "draft", "validation_errors": errors}, CID, ["sent"]
+    )
+    assert (result.outcome, result.message) == ("failure", f"draft with validation errors: {reason}")
+
+
+@pytest.mark.parametrize(
+    "errors", [None, {}, [], {"sender": []}], ids=["none", "empty-object", "empty-list", "empty-field"]
+)
+def test_a_draft_without_validation_errors_is_pending(errors: Any) -> None:
+    result = campaign.evaluate_campaign(
+        {"id": CID, "status": "draft", "validation_errors": errors}, CID, ["sent"]
+    )
+    assert result.outcome == "pending"
