@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_sinch.exceptions import SinchError, SinchTerminalStatusError, SinchWaitTimeout
 
 if TYPE_CHECKING:
+    from airflow_provider_sinch.hooks.short_code import SinchShortCodeHook
     from airflow_provider_sinch.statuses import PollResult
     from airflow_provider_sinch.triggers.base import SinchPollingTrigger
+    from airflow_provider_sinch.triggers.short_code import SinchShortCodeCampaignStatusTrigger
 
 #: Airflow's own deferral timeout comes this long after the trigger's deadline, so that the
 #: trigger's timeout event (which names the last status) normally arrives first.
@@ -178,3 +180,47 @@ class SinchWait:
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
         return finish_event(event)
+
+
+class ShortCodeCampaignStatusWait(SinchWait):
+    """The wait on a Short Code campaign's status, shared by
+    :class:`~airflow_provider_sinch.sensors.short_code.SinchShortCodeCampaignStatusSensor` and
+    :class:`~airflow_provider_sinch.operators.short_code.SinchSubmitShortCodeCampaignOperator`
+    (``wait_for_completion``): the same check through the hook, the same trigger when deferred.
+    """
+
+    campaign_id: str
+    target_statuses: Any
+    failure_statuses: Any
+    sinch_conn_id: str
+    hook_params: dict[str, Any]
+    task_id: str
+    hook: SinchShortCodeHook
+
+    def _statuses(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The rendered ``target_statuses`` and ``failure_statuses``, checked."""
+        from airflow_provider_sinch.arguments import status_lists
+        from airflow_provider_sinch.statuses import ShortCodeCampaignStatus
+
+        return status_lists(
+            self.target_statuses, self.failure_statuses, ShortCodeCampaignStatus, context=self.task_id
+        )
+
+    def check(self) -> PollResult:
+        targets, failures = self._statuses()
+        return self.hook.check_campaign_status(self.campaign_id, targets, failures)
+
+    def build_trigger(self, end_time: float | None) -> SinchShortCodeCampaignStatusTrigger:
+        from airflow_provider_sinch.triggers.short_code import SinchShortCodeCampaignStatusTrigger
+
+        targets, failures = self._statuses()
+        return SinchShortCodeCampaignStatusTrigger(
+            campaign_id=self.campaign_id,
+            project_id=self.hook.project_id,
+            target_statuses=targets,
+            failure_statuses=failures,
+            sinch_conn_id=self.sinch_conn_id,
+            poll_interval=self._poll_seconds(),
+            end_time=end_time,
+            hook_params=self.hook_params,
+        )

@@ -18,7 +18,7 @@ from airflow.sdk.configuration import conf
 
 from airflow_provider_sinch._files import FILE_FORMATS, RecordWriter, open_output
 from airflow_provider_sinch._time import parse_timestamp
-from airflow_provider_sinch.arguments import choice, json_object, status_lists
+from airflow_provider_sinch.arguments import choice, json_object
 from airflow_provider_sinch.exceptions import SinchTerminalStatusError, SinchValidationError
 from airflow_provider_sinch.links import SinchShortCodeCampaignLink
 from airflow_provider_sinch.operators.base import NotVisibleYet, at_most_once, try_number
@@ -30,7 +30,7 @@ from airflow_provider_sinch.short_code_validation import (
     validate_campaign_request,
 )
 from airflow_provider_sinch.statuses import SHORT_CODE_FAILURE, ShortCodeCampaignStatus
-from airflow_provider_sinch.waits import SinchWait
+from airflow_provider_sinch.waits import ShortCodeCampaignStatusWait
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -41,8 +41,6 @@ if TYPE_CHECKING:
         ShortCodeCampaign,
         SinchShortCodeHook,
     )
-    from airflow_provider_sinch.statuses import PollResult
-    from airflow_provider_sinch.triggers.short_code import SinchShortCodeCampaignStatusTrigger
 
 DEFAULT_CONN_ID = "sinch_short_code_default"
 URL_XCOM_KEY = SinchShortCodeCampaignLink.url_xcom_key
@@ -257,7 +255,7 @@ class SinchUpdateShortCodeCampaignOperator(_ShortCodeOperator):
         return self.hook.update_campaign(self.campaign_id, body)
 
 
-class SinchSubmitShortCodeCampaignOperator(SinchWait, _ShortCodeOperator):
+class SinchSubmitShortCodeCampaignOperator(ShortCodeCampaignStatusWait, _ShortCodeOperator):
     """Submit a campaign for review, and optionally wait for the outcome.
 
     Before sending, the campaign as Sinch holds it is checked against the document's
@@ -307,31 +305,6 @@ class SinchSubmitShortCodeCampaignOperator(SinchWait, _ShortCodeOperator):
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.deferrable = deferrable
-
-    def _statuses(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The rendered ``target_statuses`` and ``failure_statuses``, checked."""
-        return status_lists(
-            self.target_statuses, self.failure_statuses, ShortCodeCampaignStatus, context=self.task_id
-        )
-
-    def check(self) -> PollResult:
-        targets, failures = self._statuses()
-        return self.hook.check_campaign_status(self.campaign_id, targets, failures)
-
-    def build_trigger(self, end_time: float | None) -> SinchShortCodeCampaignStatusTrigger:
-        from airflow_provider_sinch.triggers.short_code import SinchShortCodeCampaignStatusTrigger
-
-        targets, failures = self._statuses()
-        return SinchShortCodeCampaignStatusTrigger(
-            campaign_id=self.campaign_id,
-            project_id=self.hook.project_id,
-            target_statuses=targets,
-            failure_statuses=failures,
-            sinch_conn_id=self.sinch_conn_id,
-            poll_interval=self._poll_seconds(),
-            end_time=end_time,
-            hook_params=self.hook_params,
-        )
 
     def _submit(self) -> ShortCodeCampaign:
         campaign = self.hook.get_campaign(self.campaign_id)

@@ -21,6 +21,7 @@ from airflow_provider_sinch.statuses import (
     CarrierOrderStatus,
     ShortCodeCampaignStatus,
 )
+from airflow_provider_sinch.waits import ShortCodeCampaignStatusWait
 
 if TYPE_CHECKING:
     from enum import Enum
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from airflow_provider_sinch.hooks.short_code import SinchShortCodeHook
     from airflow_provider_sinch.statuses import PollResult
     from airflow_provider_sinch.triggers.short_code import (
-        SinchShortCodeCampaignStatusTrigger,
         SinchShortCodeCarrierOrderTrigger,
     )
 
@@ -101,7 +101,7 @@ class _ShortCodeSensor(SinchStatusSensorBase):
         return super().execute(context)
 
 
-class SinchShortCodeCampaignStatusSensor(_ShortCodeSensor):
+class SinchShortCodeCampaignStatusSensor(ShortCodeCampaignStatusWait, _ShortCodeSensor):
     """Wait until a US Short Code campaign reaches a target status.
 
     A failure status fails the task with the status and the campaign's latest notes (where
@@ -130,25 +130,6 @@ class SinchShortCodeCampaignStatusSensor(_ShortCodeSensor):
         self.failure_statuses = failure_statuses
 
     known_statuses = ShortCodeCampaignStatus
-
-    def check(self) -> PollResult:
-        targets, failures = self._statuses()
-        return self.hook.check_campaign_status(self.campaign_id, targets, failures)
-
-    def build_trigger(self, end_time: float | None) -> SinchShortCodeCampaignStatusTrigger:
-        from airflow_provider_sinch.triggers.short_code import SinchShortCodeCampaignStatusTrigger
-
-        targets, failures = self._statuses()
-        return SinchShortCodeCampaignStatusTrigger(
-            campaign_id=self.campaign_id,
-            project_id=self.hook.project_id,
-            target_statuses=targets,
-            failure_statuses=failures,
-            sinch_conn_id=self.sinch_conn_id,
-            poll_interval=self.poke_interval,
-            end_time=end_time,
-            hook_params=self.hook_params,
-        )
 
 
 class SinchShortCodeCarrierOrderSensor(_ShortCodeSensor):
