@@ -5,6 +5,11 @@ payload (the Campaign API's ``errors``, the Short Code API's ``RestError`` with 
 ``fieldViolations``, the 10DLC API's ``details``) and the request id when Sinch sends one.
 None of them ever holds a credential: messages are built from the response body and the
 endpoint's path, never from request headers.
+
+Every error travels unchanged (type, message, attributes) through ``pickle`` and
+``copy.deepcopy`` (a result handed between processes, a task's failure stored by an executor) and
+through Airflow's own serializer, which calls :meth:`SinchError.serialize`: each message is
+formatted once, when the error is first built, never again on the way back.
 """
 
 from __future__ import annotations
@@ -14,8 +19,38 @@ from typing import Any
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
 
+def _rebuild(cls: type[SinchError], args: tuple[Any, ...]) -> SinchError:
+    """Recreate an unpickled error without calling its ``__init__``.
+
+    ``__init__`` formats the message from its arguments; ``args`` already hold that message, so
+    calling it again would format it twice (or fail for want of a keyword-only argument). The
+    attributes come back through ``BaseException.__setstate__``.
+    """
+    return cls.__new__(cls, *args)
+
+
 class SinchError(AirflowException):
-    """Base class of every error raised by this provider."""
+    """Base class of every error raised by this provider.
+
+    Subclasses whose ``__init__`` takes other arguments than the message override
+    :meth:`_constructor_arguments`; ``tests/test_exceptions.py`` checks every class of this module.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (type(self), self.args), self.__dict__
+
+    def _constructor_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """``(args, kwargs)`` such that ``type(self)(*args, **kwargs)`` rebuilds this error."""
+        return self.args, {}
+
+    def serialize(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        """``(class path, args, kwargs)`` that Airflow's serializer stores to rebuild this error.
+
+        Airflow's own version stores ``(str(self),)``, which would format the message twice.
+        """
+        cls = type(self)
+        args, kwargs = self._constructor_arguments()
+        return f"{cls.__module__}.{cls.__qualname__}", args, kwargs
 
 
 class SinchValidationError(SinchError, AirflowFailException, ValueError):
@@ -24,12 +59,14 @@ class SinchValidationError(SinchError, AirflowFailException, ValueError):
     Fails the task without retries: the same input would break the same rule again.
 
     :param violations: one ``(field, message)`` pair per broken rule, all reported together.
+    :param context: what was being checked (an operationId), put before the message.
     """
 
     def __init__(self, violations: list[tuple[str, str]] | str, *, context: str | None = None) -> None:
         if isinstance(violations, str):
             violations = [("", violations)]
         self.violations = violations
+        self.context = context
         lines = [f"{field}: {message}" if field else message for field, message in violations]
         head = f"{context}: " if context else ""
         if len(lines) == 1:
@@ -41,6 +78,9 @@ class SinchValidationError(SinchError, AirflowFailException, ValueError):
     @property
     def fields(self) -> list[str]:
         return [field for field, _ in self.violations]
+
+    def _constructor_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (self.violations,), {"context": self.context}
 
 
 class SinchApiError(SinchError):
@@ -86,6 +126,16 @@ class SinchApiError(SinchError):
             text += f" (request id {self.request_id})"
         return text
 
+    def _constructor_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (self.api_message,), {
+            "status_code": self.status_code,
+            "method": self.method,
+            "path": self.path,
+            "errors": self.errors,
+            "field_violations": self.field_violations,
+            "request_id": self.request_id,
+        }
+
 
 class SinchAuthError(SinchApiError):
     """401 / 403: the credentials were refused (wrong key, expired token that could not be renewed)."""
@@ -125,6 +175,10 @@ class SinchResponseFormatError(SinchServerError):
         self.content_type = content_type
         super().__init__(message, **kwargs)
 
+    def _constructor_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        args, kwargs = super()._constructor_arguments()
+        return args, {**kwargs, "content_type": self.content_type}
+
 
 class SinchTransportError(SinchError):
     """No HTTP answer at all: connection refused, DNS failure, timeout.
@@ -136,6 +190,9 @@ class SinchTransportError(SinchError):
     def __init__(self, message: str, *, maybe_delivered: bool) -> None:
         self.maybe_delivered = maybe_delivered
         super().__init__(message)
+
+    def _constructor_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return self.args, {"maybe_delivered": self.maybe_delivered}
 
 
 class SinchOutcomeUnknownError(SinchError):
@@ -172,6 +229,9 @@ class SinchTerminalStatusError(SinchError, AirflowFailException):
             text += f": {reason}"
         super().__init__(text)
 
+    def _constructor_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (self.resource, self.status, self.reason), {}
+
 
 class SinchWaitTimeout(SinchError, AirflowSensorTimeout):
     """A wait reached its timeout before a target status: in poke, reschedule or deferrable mode,
@@ -188,6 +248,9 @@ class SinchWaitTimeout(SinchError, AirflowSensorTimeout):
         self.resource = resource
         self.status = status
         super().__init__(message)
+
+    def _constructor_arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return self.args, {"resource": self.resource, "status": self.status}
 
 
 def outcome_unknown(exc: BaseException) -> bool:
