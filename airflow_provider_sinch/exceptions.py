@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
+from airflow_provider_sinch._compat import AirflowException, AirflowFailException, AirflowSensorTimeout
 
 
 def _rebuild(cls: type[SinchError], args: tuple[Any, ...]) -> SinchError:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from airflow.dag_processing.dagbag import DagBag
+
+try:
+    from airflow.dag_processing.dagbag import DagBag
+except ImportError:  # Airflow < 3.2
+    from airflow.models.dagbag import DagBag  # type: ignore[no-redef]
 
 DAGS_FOLDER = Path(__file__).parents[1] / "dags_examples"
 EXPECTED = {"sinch_campaign_example", "sinch_short_code_example", "sinch_10dlc_example"}

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 import requests
-from airflow.sdk.exceptions import AirflowException
 
 from airflow_provider_sinch import exceptions
+from airflow_provider_sinch._compat import AirflowException
 from airflow_provider_sinch.exceptions import (
     SinchApiError,
     SinchAuthError,

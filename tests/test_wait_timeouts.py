@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-from airflow.sdk.exceptions import AirflowSensorTimeout
 
+from airflow_provider_sinch._compat import AirflowSensorTimeout
 from airflow_provider_sinch.exceptions import SinchWaitTimeout
 from airflow_provider_sinch.sensors.campaign import SinchCampaignStatusSensor
 from airflow_provider_sinch.sensors.short_code import SinchShortCodeCampaignStatusSensor

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from airflow.sdk import BaseOperator, PokeReturnValue
-from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException, TaskDeferred
 
 from airflow_provider_sinch import waits
+from airflow_provider_sinch._compat import AirflowSensorTimeout, AirflowSkipException, TaskDeferred
 from airflow_provider_sinch.exceptions import SinchError, SinchTerminalStatusError, SinchWaitTimeout
 from airflow_provider_sinch.sensors.base import SinchStatusSensorBase
 from airflow_provider_sinch.statuses import PollResult

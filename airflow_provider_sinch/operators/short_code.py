@@ -14,8 +14,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.configuration import conf
 
+from airflow_provider_sinch._compat import conf
 from airflow_provider_sinch._files import FILE_FORMATS, RecordWriter, open_output
 from airflow_provider_sinch._time import parse_timestamp
 from airflow_provider_sinch.arguments import choice, json_object

@@ -20,8 +20,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.configuration import conf
 
+from airflow_provider_sinch._compat import conf
 from airflow_provider_sinch._time import parse_timestamp
 from airflow_provider_sinch.arguments import json_object, optional_string_list, string_list
 from airflow_provider_sinch.exceptions import SinchError, SinchValidationError

@@ -360,8 +360,7 @@ class TestSubmit:
             submit_op(wait_for_completion=True, timeout=0).execute(context())
 
     def test_deferrable_wait_defers_with_the_deadline(self, requests_mock, context):
-        from airflow.sdk.exceptions import TaskDeferred
-
+        from airflow_provider_sinch._compat import TaskDeferred
         from airflow_provider_sinch.triggers.short_code import SinchShortCodeCampaignStatusTrigger
 
         requests_mock.get(f"{BASE}/{CID}", [{"json": READY}, {"json": {**READY, "status": "PENDING_REVIEW"}}])

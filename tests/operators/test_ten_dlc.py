@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 import requests
-from airflow.sdk.exceptions import TaskDeferred
 
 from airflow_provider_sinch import waits as wait_machinery
+from airflow_provider_sinch._compat import TaskDeferred
 from airflow_provider_sinch.exceptions import (
     SinchBadRequestError,
     SinchOutcomeUnknownError,

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 from airflow.sdk import PokeReturnValue
-from airflow.sdk.exceptions import TaskDeferred
 
+from airflow_provider_sinch._compat import TaskDeferred
 from airflow_provider_sinch.exceptions import SinchTerminalStatusError, SinchWaitTimeout
 from airflow_provider_sinch.sensors.campaign import SinchCampaignStatusSensor
 from airflow_provider_sinch.triggers.campaign import SinchCampaignStatusTrigger

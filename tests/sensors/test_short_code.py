@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 from airflow.sdk import PokeReturnValue
-from airflow.sdk.exceptions import AirflowRescheduleException, TaskDeferred
 
+from airflow_provider_sinch._compat import AirflowRescheduleException, TaskDeferred
 from airflow_provider_sinch.exceptions import SinchError, SinchTerminalStatusError, SinchWaitTimeout
 from airflow_provider_sinch.sensors.short_code import (
     SinchShortCodeCampaignStatusSensor,

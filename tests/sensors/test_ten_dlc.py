@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from airflow.sdk import PokeReturnValue
 from airflow.sdk.bases import sensor as sdk_sensor
-from airflow.sdk.exceptions import AirflowRescheduleException, TaskDeferred
 
+from airflow_provider_sinch._compat import AirflowRescheduleException, TaskDeferred
 from airflow_provider_sinch.exceptions import SinchTerminalStatusError, SinchValidationError, SinchWaitTimeout
 from airflow_provider_sinch.links import Sinch10DLCCampaignLink
 from airflow_provider_sinch.sensors.ten_dlc import Sinch10DLCCampaignStatusSensor
