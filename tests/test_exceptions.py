@@ -26,6 +26,7 @@ from airflow_provider_sinch.exceptions import (
     SinchResponseFormatError,
     SinchServerError,
     SinchTerminalStatusError,
+    SinchTLSError,
     SinchTransportError,
     SinchValidationError,
     SinchWaitTimeout,
@@ -286,6 +287,13 @@ EXAMPLES: dict[type[BaseException], tuple[tuple[Any, ...], dict[str, Any]]] = {
             "(the request may have reached Sinch; check its state before repeating it)",
         ),
         {"maybe_delivered": True},
+    ),
+    SinchTLSError: (
+        (
+            "GET /v1/campaigns/c1 failed: the TLS handshake with https://127.0.0.1:8080 failed; is the "
+            "server plain http? put http:// in the connection's host (Sinch was not reached; not retried)",
+        ),
+        {"maybe_delivered": False},
     ),
     SinchTerminalStatusError: (
         ("10DLC campaign 01HXCAMPAIGN", "REJECTED", "TCR: brand mismatch; fix the brand name"),
