@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from airflow.dag_processing.dagbag import DagBag
 from jinja2 import meta
 
-from tests.test_example_dags import DAGS_FOLDER
+from tests.test_example_dags import DAGS_FOLDER, DagBag
 from tests.test_readme import SECTIONS
 
 #: Context keys the task runner sets only when the run has a logical date.
