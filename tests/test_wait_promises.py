@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
-from airflow.sdk.exceptions import AirflowSkipException, TaskDeferred
 
+from airflow_provider_sinch._compat import AirflowSkipException, TaskDeferred
 from airflow_provider_sinch.exceptions import SinchError, SinchTerminalStatusError, SinchWaitTimeout
 from airflow_provider_sinch.operators.short_code import SinchSubmitShortCodeCampaignOperator
 from airflow_provider_sinch.operators.ten_dlc import SinchResubmit10DLCCampaignOperator
