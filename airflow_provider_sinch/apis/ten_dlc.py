@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from airflow_provider_sinch.apis._core import Call, CallFailed, Endpoint, Operation
+from airflow_provider_sinch.apis._lists import LIST_PAGE_SIZE, Listing, ListWatch, collect_pages, no_listing
 from airflow_provider_sinch.statuses import (
     RESUBMIT_FAILURE,
     RESUBMIT_SUCCESS,
@@ -295,8 +297,22 @@ def check_registration(
 
     A feedback read that fails does not fail the check: the failure says it could not be read.
     """
-    targets = tuple(target_statuses)
     registration = yield get_campaign(project_id, campaign_registration_id)
+    return (
+        yield from registration_result(project_id, campaign_registration_id, registration, target_statuses)
+    )
+
+
+def registration_result(
+    project_id: str,
+    campaign_registration_id: str,
+    registration: Mapping[str, Any],
+    target_statuses: Iterable[str] = DEFAULT_TARGET_STATUSES,
+) -> Operation[PollResult]:
+    """Decide a wait on a registration already read (by Get, or as an item of the list): no call,
+    unless it was rejected, then its feedback (a failed feedback read does not fail the check).
+    """
+    targets = tuple(target_statuses)
     result = evaluate_registration(registration, campaign_registration_id, targets)
     if result.outcome != "failure":
         return result
@@ -316,3 +332,94 @@ def check_resubmit(project_id: str, campaign_registration_id: str) -> Operation[
     answer = yield get_campaign_feedback(project_id, campaign_registration_id, optional=True)
     feedback, error = _feedback(answer, campaign_registration_id)
     return evaluate_resubmit(registration, campaign_registration_id, feedback=feedback, feedback_error=error)
+
+
+# --- Many waits served by one list (coalesced polling, ``apis/_lists.py``) ------------------------
+def list_campaigns_page(
+    project_id: str,
+    *,
+    statuses: Iterable[str] = (),
+    page_token: str | None = None,
+    page_size: int = LIST_PAGE_SIZE,
+) -> Call:
+    """One page of ``GET .../campaignRegistrations``, ``status`` repeated once per status.
+
+    Answers ``{"campaignRegistrations": [CampaignRegistration...], "nextPageToken", "totalSize"}``.
+    """
+    params: list[tuple[str, str]] = [("status", s) for s in sorted(set(statuses))]
+    params.append(("pageSize", str(page_size)))
+    if page_token:
+        params.append(("pageToken", page_token))
+    return Call(LIST_CAMPAIGNS, path_params={"project_id": project_id}, params=params)
+
+
+def list_registrations(
+    project_id: str, statuses: Collection[str], *, budget: int | None = None
+) -> Operation[Listing]:
+    """The project's registrations in ``statuses`` (none: nothing is listed), every page."""
+    if not statuses:
+        return (yield from no_listing())
+    return (
+        yield from collect_pages(
+            lambda token: list_campaigns_page(project_id, statuses=statuses, page_token=token),
+            "campaignRegistrations",
+            "campaignRegistrationId",
+            budget=budget,
+        )
+    )
+
+
+def pending_statuses(target_statuses: Iterable[str] = DEFAULT_TARGET_STATUSES) -> frozenset[str]:
+    """The documented statuses in which a wait for ``target_statuses`` goes on."""
+    targets = tuple(str(getattr(t, "value", t)) for t in target_statuses)
+    failures = {s.value for s in TEN_DLC_FAILURE} - set(targets)
+    return frozenset(
+        s.value for s in TenDLCCampaignStatus if not _reached(s.value, targets) and s.value not in failures
+    )
+
+
+@dataclass(frozen=True)
+class RegistrationWatch(ListWatch):
+    """A wait on a registration's ``status`` (:func:`check_registration`) served by the list.
+
+    The list's items are whole registrations (the document's "Campaign Response"), so an item
+    decides the wait with :func:`registration_result`, the lone check's own second half: no call
+    when it is pending or approved, the feedback call when it was rejected.
+    """
+
+    project_id: str
+    campaign_registration_id: str
+    target_statuses: tuple[str, ...] = DEFAULT_TARGET_STATUSES
+
+    @property
+    def resource_id(self) -> str:
+        return self.campaign_registration_id
+
+    def scope(self) -> Hashable:
+        return ("10dlc-registrations", self.project_id)
+
+    def listable_statuses(self) -> frozenset[str]:
+        return pending_statuses(self.target_statuses)
+
+    def pending_listing(self, statuses: Collection[str]) -> Operation[Listing]:
+        return list_registrations(self.project_id, statuses)
+
+    def settled_listing(
+        self, listed: Collection[str], last_items: Sequence[Mapping[str, Any] | None], budget: int
+    ) -> Operation[Listing]:
+        others = {s.value for s in TenDLCCampaignStatus} - set(listed)
+        if budget < 1:
+            return no_listing()
+        return list_registrations(self.project_id, others, budget=budget)
+
+    def from_list(self, item: Mapping[str, Any] | None) -> Operation[PollResult]:
+        if item is None:
+            return (yield from self.check())
+        return (
+            yield from registration_result(
+                self.project_id, self.campaign_registration_id, item, self.target_statuses
+            )
+        )
+
+    def check(self) -> Operation[PollResult]:
+        return check_registration(self.project_id, self.campaign_registration_id, self.target_statuses)

@@ -11,6 +11,7 @@ from airflow_provider_sinch.triggers.base import SinchPollingTrigger
 
 if TYPE_CHECKING:
     from airflow_provider_sinch.apis._core import Operation
+    from airflow_provider_sinch.apis._lists import ListWatch
     from airflow_provider_sinch.statuses import PollResult
 
 
@@ -44,3 +45,7 @@ class SinchCampaignStatusTrigger(SinchPollingTrigger):
 
     def operation(self) -> Operation[PollResult]:
         return api.check_campaign(self.campaign_id, self.target_statuses)
+
+    def list_watch(self) -> ListWatch | None:
+        """Served by ``GET /v1/campaigns`` (:class:`~airflow_provider_sinch.apis.campaign.CampaignWatch`)."""
+        return api.CampaignWatch(self.campaign_id, tuple(self.target_statuses))

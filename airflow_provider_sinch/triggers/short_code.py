@@ -17,6 +17,7 @@ from airflow_provider_sinch.triggers.base import SinchPollingTrigger
 
 if TYPE_CHECKING:
     from airflow_provider_sinch.apis._core import Operation
+    from airflow_provider_sinch.apis._lists import ListWatch
     from airflow_provider_sinch.statuses import PollResult
 
 
@@ -83,9 +84,18 @@ class SinchShortCodeCampaignStatusTrigger(_ShortCodeCampaignTriggerBase):
             self.project_id, self.campaign_id, self.target_statuses, self.failure_statuses
         )
 
+    def list_watch(self) -> ListWatch | None:
+        """Served by the list: :class:`~airflow_provider_sinch.apis.short_code.CampaignStatusWatch`."""
+        return api.CampaignStatusWatch(
+            self.project_id, self.campaign_id, tuple(self.target_statuses), tuple(self.failure_statuses)
+        )
+
 
 class SinchShortCodeCarrierOrderTrigger(_ShortCodeCampaignTriggerBase):
     """Wait until every (or each named) carrier order of a campaign reaches a target status.
+
+    It polls alone (with the shared HTTP client): the list's ``BasicCampaign`` items hold no
+    carrier orders.
 
     :param carrier_ids: only these carriers' orders; default: all of the campaign's orders.
     """

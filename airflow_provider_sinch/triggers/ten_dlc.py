@@ -17,6 +17,7 @@ from airflow_provider_sinch.triggers.base import SinchPollingTrigger
 
 if TYPE_CHECKING:
     from airflow_provider_sinch.apis._core import Operation
+    from airflow_provider_sinch.apis._lists import ListWatch
     from airflow_provider_sinch.statuses import PollResult
 
 
@@ -63,11 +64,18 @@ class Sinch10DLCCampaignStatusTrigger(_RegistrationTrigger):
     def operation(self) -> Operation[PollResult]:
         return api.check_registration(self.project_id, self.campaign_registration_id, self.target_statuses)
 
+    def list_watch(self) -> ListWatch | None:
+        """Served by the list: :class:`~airflow_provider_sinch.apis.ten_dlc.RegistrationWatch`."""
+        return api.RegistrationWatch(
+            self.project_id, self.campaign_registration_id, tuple(self.target_statuses)
+        )
+
 
 class Sinch10DLCResubmitTrigger(_RegistrationTrigger):
     """Poll a registration's ``lastActionStatus`` after a resubmit until RESUBMIT_SUCCESSFUL.
 
-    RESUBMIT_FAILED ends with a failure event quoting the feedback endpoint's reasons.
+    RESUBMIT_FAILED ends with a failure event quoting the feedback endpoint's reasons. It polls
+    alone (with the shared HTTP client): a resubmit is a short, rare wait.
 
     :param campaign_registration_id: the registration that was resubmitted.
     :param project_id: the Sinch project holding it.
