@@ -37,7 +37,8 @@ def test_one_client_per_loop_and_config_closed_by_its_last_user() -> None:
         assert shared_clients() == {}
 
         again = transport()  # a new user after the last one left gets a fresh client
-        assert not again.client.is_closed and again.client is not first.client
+        assert not again.client.is_closed
+        assert again.client is not first.client
         await again.aclose()
 
     asyncio.run(scenario())
@@ -73,7 +74,8 @@ def test_outside_an_event_loop_or_when_asked_a_transport_has_its_own_client() ->
         assert copy.client is not own.client  # a private transport's copies stay private
         await copy.aclose()
         await own.aclose()
-        assert own.client.is_closed and not shared.client.is_closed
+        assert own.client.is_closed
+        assert not shared.client.is_closed
         await shared.aclose()
 
     asyncio.run(scenario())

@@ -24,9 +24,6 @@ import httpx
 import pytest
 from airflow.sdk import Connection
 
-from airflow_provider_sinch._ahttp import AsyncTransport, shared_clients
-from airflow_provider_sinch._transport import HttpSettings
-from airflow_provider_sinch.triggers import _shared_poll
 from airflow_provider_sinch.triggers.campaign import SinchCampaignStatusTrigger
 from airflow_provider_sinch.triggers.short_code import SinchShortCodeCampaignStatusTrigger
 from airflow_provider_sinch.triggers.ten_dlc import Sinch10DLCCampaignStatusTrigger
