@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypedDict
 
+from airflow_provider_sinch._time import parse_timestamp
+from airflow_provider_sinch.apis._changes import Change, ChangeFeed
 from airflow_provider_sinch.apis._core import Call, Endpoint, Operation
 from airflow_provider_sinch.apis._lists import Listing, ListWatch, no_listing
 from airflow_provider_sinch.statuses import CampaignStatus, PollResult, classify
@@ -216,3 +218,48 @@ class CampaignWatch(ListWatch):
 
     def check(self) -> Operation[PollResult]:
         return check_campaign(self.campaign_id, self.target_statuses)
+
+
+# --- Watching an account for sent campaigns (event triggers, ``apis/_changes.py``) --------------
+_SUMMARY_KEYS = ("id", "name", "status", "send_date", "contact_count", "tag")
+
+
+def campaign_change(campaign: Mapping[str, Any]) -> Change | None:
+    """A campaign (info, or a list item) as a :class:`Change` dated by its ``send_date`` (UTC)."""
+    cid, status = campaign.get("id"), campaign.get("status")
+    if not cid or not isinstance(status, str):
+        return None
+    summary = {k: campaign.get(k) for k in _SUMMARY_KEYS}
+    return Change(str(cid), status, parse_timestamp(campaign.get("send_date")), summary)
+
+
+def sent_since(since: datetime) -> Operation[list[Change]]:
+    """Campaigns ``sent`` whose send date is at or after ``since`` (one request)."""
+    answer = yield list_campaigns(status=CampaignStatus.SENT.value, start=to_api_datetime(since))
+    items = answer if isinstance(answer, list) else []
+    return [c for c in (campaign_change(i) for i in items if isinstance(i, Mapping)) if c is not None]
+
+
+@dataclass(frozen=True)
+class CampaignSentFeed(ChangeFeed):
+    """The account's campaigns that are sent.
+
+    The list filters by status and by send date (``start``), not by when a campaign finished
+    sending, so each round asks for campaigns sent with a send date within ``lookback`` seconds
+    (a day by default: a campaign that takes longer than that to send is missed by the rounds).
+    """
+
+    lookback: float = 86400.0
+
+    def scope(self) -> Hashable:
+        return ("campaigns",)
+
+    def poll(self, memory: dict[str, Any], now: datetime) -> Operation[list[Change]]:
+        return sent_since(now - timedelta(seconds=self.lookback))
+
+    def catch_up(self, since: datetime, resource_id: str | None) -> Operation[list[Change]]:
+        if resource_id is not None:
+            campaign = yield get_campaign(resource_id)
+            change = campaign_change(campaign or {})
+            return [change] if change is not None else []
+        return (yield from sent_since(since))

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, TypedDict
 
 from airflow_provider_sinch._time import parse_timestamp
+from airflow_provider_sinch.apis._changes import Change, ChangeFeed
 from airflow_provider_sinch.apis._core import Call, Endpoint, Operation
 from airflow_provider_sinch.apis._lists import LIST_PAGE_SIZE, Listing, ListWatch, collect_pages, no_listing
 from airflow_provider_sinch.statuses import (
@@ -382,3 +383,67 @@ class CampaignStatusWatch(ListWatch):
         return check_campaign_status(
             self.project_id, self.campaign_id, self.target_statuses, self.failure_statuses
         )
+
+
+# --- Watching a project for status changes (event triggers, ``apis/_changes.py``) ---------------
+#: The list ordered newest change first (the document's ``orderBy`` field ``updateDate``).
+_NEWEST_CHANGE_FIRST = "updateDate,desc"
+
+
+def campaign_change(campaign: Mapping[str, Any]) -> Change | None:
+    """A campaign (whole, or a list's ``BasicCampaign``) as a :class:`Change` dated by ``updatedAt``."""
+    cid, status = campaign.get("id"), campaign.get("status")
+    if not cid or not isinstance(status, str):
+        return None
+    summary = {k: campaign.get(k) for k in ("id", "name", "status", "shortCodes", "createdAt", "updatedAt")}
+    return Change(str(cid), status, parse_timestamp(campaign.get("updatedAt")), summary)
+
+
+def changed_since(project_id: str, since: datetime) -> Operation[list[Change]]:
+    """The project's campaigns updated at or after ``since``: the list newest change first, paged
+    until a page reaches older ones (usually one request)."""
+    changes: list[Change] = []
+    token: str | None = None
+    seen: set[str] = set()
+    while True:
+        page = yield list_campaigns_page(project_id, order_by=_NEWEST_CHANGE_FIRST, page_token=token)
+        page = page if isinstance(page, Mapping) else {}
+        reached_older = False
+        for item in page.get("campaigns") or []:
+            change = campaign_change(item) if isinstance(item, Mapping) else None
+            if change is None:
+                continue
+            if change.changed_at is not None and change.changed_at < since:
+                reached_older = True
+                continue
+            changes.append(change)
+        token = page.get("nextPageToken") or None
+        if reached_older or not token or token in seen:
+            return changes
+        seen.add(token)
+
+
+@dataclass(frozen=True)
+class ShortCodeCampaignFeed(ChangeFeed):
+    """The campaigns of one project changing status.
+
+    Each round lists the campaigns newest change first and stops at those not updated within
+    ``lookback`` seconds of the caller's clock (rounds overlap, so a change is seen even if a round
+    fails or the clocks differ by less than the overlap; the trigger's cursor drops repeats).
+    """
+
+    project_id: str
+    lookback: float = 600.0
+
+    def scope(self) -> Hashable:
+        return ("short-code-campaigns", self.project_id)
+
+    def poll(self, memory: dict[str, Any], now: datetime) -> Operation[list[Change]]:
+        return changed_since(self.project_id, now - timedelta(seconds=self.lookback))
+
+    def catch_up(self, since: datetime, resource_id: str | None) -> Operation[list[Change]]:
+        if resource_id is not None:
+            campaign = yield get_campaign(self.project_id, resource_id)
+            change = campaign_change(campaign or {})
+            return [change] if change is not None else []
+        return (yield from changed_since(self.project_id, since))
