@@ -52,10 +52,10 @@ def test_collect_pages_follows_tokens_and_stops_at_its_budget() -> None:
     def answer(call: Call) -> Any:
         return pages[call.params["t"] or None]
 
-    listing, calls = run(collect_pages(page_call, "items", "id", page_size=2), answer)
+    listing, _ = run(collect_pages(page_call, "items", "id", page_size=2), answer)
     assert listing == Listing({k: {"id": k} for k in "abcde"}, requests=3, pages=3, complete=True)
 
-    partial, calls = run(collect_pages(page_call, "items", "id", page_size=2, budget=2), answer)
+    partial, _ = run(collect_pages(page_call, "items", "id", page_size=2, budget=2), answer)
     assert (sorted(partial.items), partial.requests, partial.pages, partial.complete) == (
         ["a", "b"],
         1,
