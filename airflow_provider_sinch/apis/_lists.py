@@ -112,6 +112,10 @@ def no_listing() -> Operation[Listing]:
 class ListWatch(ABC):
     """One wait that a shared list poll can serve. See the module's docstring."""
 
+    #: The API's status filter takes one status per request (Short Code, Campaign API): the poll
+    #: then lists only the status each wait was last seen in, not all it could be in.
+    one_status_per_request: bool = True
+
     @property
     @abstractmethod
     def resource_id(self) -> str:

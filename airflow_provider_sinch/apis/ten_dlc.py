@@ -393,6 +393,8 @@ class RegistrationWatch(ListWatch):
     project_id: str
     campaign_registration_id: str
     target_statuses: tuple[str, ...] = DEFAULT_TARGET_STATUSES
+    #: ``status`` repeats: every pending status costs the same one paged list.
+    one_status_per_request = False
 
     @property
     def resource_id(self) -> str:

@@ -8,9 +8,9 @@ or the exception its check raised. A round:
 
 1. A wait alone in its group (or a group whose list took more pages than it has waits) runs its
    own check, as a lone trigger would.
-2. Otherwise one list of the statuses the waits are still pending in (narrowed to the status each
-   wait was last seen in, when it has one) answers for all of them, through the API layer's
-   :class:`~airflow_provider_sinch.apis._lists.ListWatch`.
+2. Otherwise one list of the statuses the waits are still pending in answers for all of them,
+   through the API layer's :class:`~airflow_provider_sinch.apis._lists.ListWatch` (where the API
+   filters one status per request, only the status each wait was last seen in).
 3. Waits the list did not show (their status changed, or the list leaves them out) are looked up
    in one list of the other statuses when that takes fewer requests than they are; what is still
    missing runs its own check.
@@ -208,7 +208,8 @@ class _Group:
         for subscription in served:
             listable = subscription.watch.listable_statuses()
             last = subscription.last_status
-            statuses |= {last} if last in listable else set(listable)
+            narrow = subscription.watch.one_status_per_request and last in listable
+            statuses |= {last} if narrow and last is not None else set(listable)
         lister = served[0].watch
         try:
             listing = await self._list(lister.pending_listing(statuses))
