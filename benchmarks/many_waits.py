@@ -118,7 +118,12 @@ def run_mode(
     import gc
 
     from airflow_provider_sinch._time import parse_timestamp
+    from airflow_provider_sinch.triggers import _shared_poll
     from airflow_provider_sinch.triggers.ten_dlc import Sinch10DLCCampaignStatusTrigger
+
+    def rounds() -> int:
+        """Rounds of the busiest shared poll so far (each account polls once per interval)."""
+        return max((group.stats.rounds for group in _shared_poll.groups().values()), default=0)
 
     async def main() -> dict[str, Any]:
         # Warm up what every trigger uses once (imports, the structlog logger) before measuring.
@@ -150,11 +155,13 @@ def run_mode(
         log_start = len(emulator_requests(url))
         started = time.time()
         tasks = [asyncio.ensure_future(wait(spec)) for spec in waits]
-        # Steady state: from one interval after the start until the first approval.
+        # Steady state: from one interval after the start until the first approval. With sharing,
+        # the shared polls count their rounds (one per interval); without, intervals are counted
+        # by the clock (each trigger sleeps an interval after each of its polls).
         await asyncio.sleep(interval)
-        window = (time.time(), len(emulator_requests(url)))
+        window = (time.time(), len(emulator_requests(url)), rounds())
         await asyncio.sleep(max(0.0, approve_at - time.time() - 1.0))
-        window_end = (time.time(), len(emulator_requests(url)))
+        window_end = (time.time(), len(emulator_requests(url)), rounds())
         await asyncio.gather(*tasks)
         done.set()
         await sampler
@@ -171,6 +178,10 @@ def run_mode(
         steady = log[window[1] : window_end[1]]
         change = log[window_end[1] :]
         steady_intervals = (window_end[0] - window[0]) / interval
+        if mode != "off":
+            steady_intervals = window_end[2] - window[2]
+        if steady_intervals < 1:
+            raise RuntimeError("the waits started too late to measure a steady interval: raise --step")
         return {
             "mode": mode,
             "waits": len(waits),
@@ -218,7 +229,10 @@ def table(results: list[dict[str, Any]], interval: float) -> str:
             "idle / peak / after RSS",
             lambda r: f"{r['idle_rss_mb']:.0f} / {r['peak_rss_mb']:.0f} / {r['after_rss_mb']:.0f} MB",
         ),
-        (f"requests per {interval:g} s interval, waiting", lambda r: f"{r['requests_per_interval']:.1f}"),
+        (
+            f"requests per {interval:g} s poll interval, waiting",
+            lambda r: f"{r['requests_per_interval']:.1f}",
+        ),
         (
             "  of which lists / single GETs",
             lambda r: f"{r['lists_per_interval']:.1f} / {r['gets_per_interval']:.1f}",

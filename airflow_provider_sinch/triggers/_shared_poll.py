@@ -61,7 +61,9 @@ class Answer:
 
     def unwrap(self) -> PollResult:
         if self.error is not None:
-            raise self.error
+            # One failed list is raised in every wait it served: drop the previous raise's
+            # traceback, or each raise would chain onto the last.
+            raise self.error.with_traceback(None)
         assert self.result is not None
         return self.result
 
