@@ -19,7 +19,8 @@ or the exception its check raised. A round:
 
 A transient failure of a shared list (5xx, 429, a connection error) is handed to every wait it
 served, each of which waits it out as it would its own failure; any other failure of a list
-(a 400 for a filter the server refuses...) makes the round fall back to each wait's own check.
+(a 400 for a filter the server refuses, a refused TLS handshake...) makes the round fall back to
+each wait's own check, so that a wait that ends on an error names its own request.
 
 A trigger keeps its own deadline: when its ``end_time`` comes before the group's next round it
 sleeps until then and makes its last check itself, as a lone trigger does.
@@ -35,7 +36,12 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_sinch.exceptions import SinchRateLimitError, SinchServerError, SinchTransportError
+from airflow_provider_sinch.exceptions import (
+    SinchRateLimitError,
+    SinchServerError,
+    SinchTLSError,
+    SinchTransportError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -50,6 +56,11 @@ log = logging.getLogger(__name__)
 #: Errors worth waiting out during a wait of hours or days: the next poll may well succeed. A 2xx
 #: whose body is not JSON (a proxy's maintenance page) is a SinchServerError too.
 TRANSIENT_ERRORS = (SinchServerError, SinchRateLimitError, SinchTransportError)
+
+
+def _waited_out(exc: Exception) -> bool:
+    """Whether a wait waits out ``exc`` (a TLS handshake refused ends it: the host is wrong)."""
+    return isinstance(exc, TRANSIENT_ERRORS) and not isinstance(exc, SinchTLSError)
 
 
 @dataclass
@@ -215,17 +226,23 @@ class _Group:
         lister = served[0].watch
         try:
             listing = await self._list(lister.pending_listing(statuses))
-        except TRANSIENT_ERRORS as exc:
+        except Exception as exc:
+            if not _waited_out(exc):
+                # Only an error each wait would wait out is handed out; one that ends a wait
+                # must name the wait's own request, so each makes it.
+                self.stats.list_failures += 1
+                log.warning("Shared Sinch list refused (%s); each wait checks on its own this round", exc)
+                self.stats.own_checks += len(served)
+                return [(s, s.watch.check()) for s in served]
             self.stats.list_failures += 1
-            log.warning("Shared Sinch list failed for %d waits; each will try again: %s", len(served), exc)
+            log.warning(
+                "Shared Sinch list failed for %d waits; each handles it as its own check's: %s",
+                len(served),
+                exc,
+            )
             for subscription in served:
                 subscription.deliver(Answer(error=exc))
             return []
-        except Exception as exc:
-            self.stats.list_failures += 1
-            log.warning("Shared Sinch list refused (%s); each wait checks on its own this round", exc)
-            self.stats.own_checks += len(served)
-            return [(s, s.watch.check()) for s in served]
         self._pending_pages = listing.pages or listing.requests
         items = dict(listing.items)
         missing = [s for s in served if s.watch.resource_id not in items]
@@ -234,14 +251,14 @@ class _Group:
                 settled = await self._list(
                     lister.settled_listing(statuses, [s.last_item for s in missing], len(missing) - 1)
                 )
-            except TRANSIENT_ERRORS as exc:
-                self.stats.list_failures += 1
-                for subscription in missing:
-                    subscription.deliver(Answer(error=exc))
-                served = [s for s in served if s not in missing]
             except Exception as exc:
                 self.stats.list_failures += 1
-                log.warning("Shared Sinch list refused (%s); the waits it missed check on their own", exc)
+                if _waited_out(exc):
+                    for subscription in missing:
+                        subscription.deliver(Answer(error=exc))
+                    served = [s for s in served if s not in missing]
+                else:
+                    log.warning("Shared Sinch list refused (%s); the waits it missed check on their own", exc)
             else:
                 self._settled_pages = settled.pages if settled.requests else self._settled_pages
                 for subscription in missing:

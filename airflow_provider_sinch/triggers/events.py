@@ -51,6 +51,7 @@ from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
 from airflow_provider_sinch._time import parse_timestamp
 from airflow_provider_sinch.connections import connection_extra
+from airflow_provider_sinch.exceptions import SinchTLSError
 from airflow_provider_sinch.triggers import base as _base
 from airflow_provider_sinch.triggers.base import TRANSIENT_ERRORS, get_connection
 
@@ -367,7 +368,10 @@ class SinchEventTrigger(BaseEventTrigger):
             except StopAsyncIteration:
                 return
             if feed_round.error is not None:
-                level = self.log.warning if isinstance(feed_round.error, TRANSIENT_ERRORS) else self.log.error
+                transient = isinstance(feed_round.error, TRANSIENT_ERRORS) and not isinstance(
+                    feed_round.error, SinchTLSError
+                )
+                level = self.log.warning if transient else self.log.error
                 level("Watching Sinch failed, will try again next round: %s", feed_round.error)
                 continue
             async for event in self._transitions(feed_round.changes, cursor, durable):

@@ -206,7 +206,7 @@ def test_a_failed_list_is_a_transient_error_for_every_wait(
         "Status check failed, will try again at the next poll: GET /v1/projects/proj-1/campaignRegistrations"
     )
     assert out.count(f"{warning} failed with HTTP 503") == count
-    assert "Shared Sinch list failed for 5 waits; each will try again" in caplog.text
+    assert "Shared Sinch list failed for 5 waits; each handles it as its own check's" in caplog.text
 
 
 def test_waits_on_several_accounts_never_share_a_poll(monkeypatch: pytest.MonkeyPatch) -> None:

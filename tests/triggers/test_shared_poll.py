@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,7 @@ class Step:
     :param get_error: what only its own GET answers.
     :param list_error: what only the lists answer (400: a filter the server refuses).
     :param feedback_error: what the 10DLC feedback call answers.
+    :param tls: every request fails its TLS handshake (a plain-http host reached with https).
     """
 
     status: str | None = None
@@ -61,6 +63,17 @@ class Step:
     get_error: int | None = None
     list_error: int | None = None
     feedback_error: int | None = None
+    tls: bool = False
+
+
+def tls_failure() -> httpx.ConnectError:
+    try:
+        try:
+            raise ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number")
+        except ssl.SSLError as exc:
+            raise httpx.ConnectError(str(exc)) from exc
+    except httpx.ConnectError as outer:
+        return outer
 
 
 @dataclass
@@ -197,6 +210,8 @@ class FakeSinch:
                 200, json={"access_token": "tok", "expires_in": 3600, "expires": "2099-01-01T00:00:00"}
             )
         step = self.step()
+        if step.tls:
+            raise tls_failure()
         is_list = path.rstrip("/").endswith(("campaignRegistrations", "campaigns"))
         if is_list:
             error = step.error or step.list_error
@@ -269,6 +284,7 @@ CASES = [
     ),
     Case("10dlc-not-found", "10dlc", "error", [S("SUBMITTED"), S(listed=False, get_error=404)]),
     Case("10dlc-auth-error", "10dlc", "error", [S("SUBMITTED"), S(error=403)]),
+    Case("10dlc-tls-misconfigured", "10dlc", "error", [S("SUBMITTED"), S(tls=True)]),
     Case(
         "10dlc-timeout-names-last-status",
         "10dlc",
