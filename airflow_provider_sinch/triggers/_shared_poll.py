@@ -105,6 +105,11 @@ class Subscription:
         self._answer = answer
         self._ready.set()
 
+    @property
+    def answered(self) -> bool:
+        """An answer is waiting to be read."""
+        return self._answer is not None
+
     async def next(self, budget: float | None) -> Answer | None:
         """The answer of the group's next round, or ``None`` when the trigger's deadline (in
         ``budget`` seconds) comes before that round: then it has slept until the deadline.
@@ -185,7 +190,7 @@ class _Group:
             except Exception as exc:  # a bug must not leave the waits hanging
                 log.exception("Shared Sinch poll %r failed", self.key)
                 for subscription in served:
-                    if subscription._answer is None:
+                    if not subscription.answered:
                         subscription.deliver(Answer(error=exc))
 
     async def _list(self, operation: Any) -> Any:
@@ -256,7 +261,8 @@ class _Group:
                 if _waited_out(exc):
                     for subscription in missing:
                         subscription.deliver(Answer(error=exc))
-                    served = [s for s in served if s not in missing]
+                    gone = set(missing)
+                    served = [s for s in served if s not in gone]
                 else:
                     log.warning("Shared Sinch list refused (%s); the waits it missed check on their own", exc)
             else:

@@ -242,7 +242,9 @@ class SinchEventTrigger(BaseEventTrigger):
     async def connect(self) -> AsyncTransport:
         """A transport for the connection (shared client), and the project resolved from it."""
         conn = await get_connection(self.sinch_conn_id)
-        extra_project = connection_extra(conn).get("project_id")
+        extra_project = None
+        if "project_id" in self.connection_kind.extra_keys:  # Short Code and 10DLC have projects
+            extra_project = connection_extra(conn).get("project_id")
         self._resolved_project_id = self.project_scope() or (str(extra_project) if extra_project else None)
         return self.connection_kind.async_transport(conn, self.hook_params)
 
