@@ -4,12 +4,18 @@
 hooks' :class:`~airflow_provider_sinch._http.SyncTransport`, with the same retry decision,
 backoff, 401 renewal and error mapping (:mod:`airflow_provider_sinch._transport`). It never
 imports ``requests`` nor a hook, so the triggerer loads neither.
+
+Triggers of one triggerer process share their HTTP client: one ``httpx.AsyncClient`` (its TLS
+context and connection pool, a few hundred kilobytes each) per event loop and connection
+config, counted by its users and closed when the last one ends (:func:`shared_clients`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+import weakref
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -51,6 +57,34 @@ def classify_httpx_error(exc: Exception) -> Failure:
     return Failure.MAYBE_SENT
 
 
+@dataclass
+class _SharedClient:
+    client: httpx.AsyncClient
+    users: int
+    #: Held so that the ``id()`` in the key cannot be reused by another transport (tests).
+    mock_transport: Any = None
+
+
+#: Shared clients: event loop -> connection config -> client. A loop that is gone takes its
+#: clients with it (they cannot be used from another loop anyway).
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Hashable, _SharedClient]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _new_client(settings: HttpSettings, mock_transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+        transport=mock_transport,
+    )
+
+
+def shared_clients() -> dict[Hashable, int]:
+    """The shared clients open in the running event loop: config key -> number of users."""
+    return {key: entry.users for key, entry in _clients.get(asyncio.get_running_loop(), {}).items()}
+
+
 class AsyncTransport:
     """``httpx.AsyncClient`` transport for triggers.
 
@@ -62,6 +96,9 @@ class AsyncTransport:
     :param account_key: requests sharing a key take turns within the event loop.
     :param sleep: an async sleep injected in tests.
     :param mock_transport: an ``httpx`` transport to use instead of the network (tests).
+    :param share_client: use the event loop's client for this connection config (created by the
+        first user, closed by the last one's :meth:`aclose`) instead of a client of its own.
+        Without a running event loop the transport always has its own client.
     """
 
     def __init__(
@@ -73,20 +110,64 @@ class AsyncTransport:
         account_key: str,
         sleep: Callable[[float], Awaitable[Any]] | None = None,
         mock_transport: httpx.AsyncBaseTransport | None = None,
+        share_client: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth = auth
         self.settings = settings
         self.account_key = account_key
         self._injected_sleep = sleep
-        self.client = httpx.AsyncClient(
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-            transport=mock_transport,
+        self._mock_transport = mock_transport
+        self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client_key: Hashable | None = None
+        try:
+            loop = asyncio.get_running_loop() if share_client else None
+        except RuntimeError:
+            loop = None
+        if loop is None:
+            self.client = _new_client(settings, mock_transport)
+            return
+        # The client holds no credential (auth headers are set per request), so one per account
+        # and timeouts is enough; the mock's identity keeps tests' fake servers apart.
+        key = (account_key, settings.timeout, settings.connect_timeout, id(mock_transport))
+        clients = _clients.setdefault(loop, {})
+        entry = clients.get(key)
+        if entry is None or entry.client.is_closed:
+            entry = clients[key] = _SharedClient(_new_client(settings, mock_transport), 0, mock_transport)
+        entry.users += 1
+        self.client = entry.client
+        self._loop, self._client_key = loop, key
+
+    def share(self) -> AsyncTransport:
+        """Another transport with the same connection config, counted as one more client user."""
+        return AsyncTransport(
+            self.base_url,
+            auth=self.auth,
+            settings=self.settings,
+            account_key=self.account_key,
+            sleep=self._injected_sleep,
+            mock_transport=self._mock_transport,
+            share_client=self._client_key is not None,
         )
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        """Release the client: close it if it is this transport's own or its last user leaves."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._loop is None:
+            await self.client.aclose()
+            return
+        clients = _clients.get(self._loop, {})
+        entry = clients.get(self._client_key)
+        if entry is None or entry.client is not self.client:
+            return
+        entry.users -= 1
+        if entry.users <= 0:
+            # Forget it before awaiting, so that a new user meanwhile opens a fresh client.
+            del clients[self._client_key]
+            await entry.client.aclose()
 
     async def _pause(self, seconds: float) -> None:
         if self._injected_sleep is not None:

@@ -190,8 +190,13 @@ class ConnectionKind:
         hook_params: Mapping[str, Any] | None = None,
         *,
         mock_transport: httpx.AsyncBaseTransport | None = None,
+        share_client: bool = True,
     ) -> AsyncTransport:
-        """An async client for triggers, built from the same rules as the sync hook's."""
+        """An async client for triggers, built from the same rules as the sync hook's.
+
+        With ``share_client`` (the default) transports of one event loop with the same account and
+        timeouts use one ``httpx.AsyncClient``, closed when the last of them is closed.
+        """
         from airflow_provider_sinch._ahttp import AsyncTransport
 
         config = self.client_config(conn, hook_params)
@@ -201,6 +206,7 @@ class ConnectionKind:
             settings=config.settings,
             account_key=config.account_key,
             mock_transport=mock_transport,
+            share_client=share_client,
         )
 
 

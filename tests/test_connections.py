@@ -496,6 +496,7 @@ def test_every_extra_key_the_package_reads_is_known() -> None:
         "hooks/short_code.py": [SHORT_CODE],
         "hooks/ten_dlc.py": [TEN_DLC],
         "connections.py": [SHORT_CODE, TEN_DLC],  # the OAuth2 token URL and 10DLC's auth mode
+        "triggers/events.py": [SHORT_CODE, TEN_DLC],  # the event triggers' default project_id
     }
     found: dict[str, set[str]] = {}
     for path in PACKAGE.rglob("*.py"):

@@ -12,7 +12,12 @@ except ImportError:  # Airflow < 3.2
     from airflow.models.dagbag import DagBag  # type: ignore[no-redef]
 
 DAGS_FOLDER = Path(__file__).parents[1] / "dags_examples"
-EXPECTED = {"sinch_campaign_example", "sinch_short_code_example", "sinch_10dlc_example"}
+EXPECTED = {
+    "sinch_campaign_example",
+    "sinch_short_code_example",
+    "sinch_10dlc_example",
+    "sinch_launch_on_10dlc_approval",
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,3 +37,24 @@ def test_examples_use_the_sinch_operators(dagbag):
     for dag_id in EXPECTED & set(dagbag.dag_ids):
         dag = dagbag.dags[dag_id]
         assert any(type(t).__module__.startswith("airflow_provider_sinch") for t in dag.tasks), dag_id
+
+
+def test_the_launch_dag_is_started_by_the_10dlc_approval_watcher(dagbag):
+    import importlib.util
+
+    from airflow_provider_sinch.triggers.ten_dlc import Sinch10DLCRegistrationEventTrigger
+
+    spec = importlib.util.spec_from_file_location(
+        "launch_example", DAGS_FOLDER / "sinch_launch_on_10dlc_approval.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    dag = module.dag
+    (watcher,) = module.registration_approved.watchers
+    assert isinstance(watcher.trigger, Sinch10DLCRegistrationEventTrigger)
+    assert watcher.trigger.outcomes == ["approved"]
+    assert watcher.trigger.shared_stream_key() is not None
+    assert dag.task_dict["approved_registration"].downstream_task_ids == {"send_launch_campaign"}

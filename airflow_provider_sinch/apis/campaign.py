@@ -8,11 +8,15 @@ async trigger. No HTTP client, no Airflow.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from datetime import datetime, timezone
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypedDict
 
+from airflow_provider_sinch._time import parse_timestamp
+from airflow_provider_sinch.apis._changes import Change, ChangeFeed
 from airflow_provider_sinch.apis._core import Call, Endpoint, Operation
+from airflow_provider_sinch.apis._lists import Listing, ListWatch, no_listing
 from airflow_provider_sinch.statuses import CampaignStatus, PollResult, classify
 
 # --- Endpoints, each described once -----------------------------------------------------------
@@ -134,3 +138,128 @@ def check_campaign(campaign_id: str, target_statuses: Iterable[str] = ("sent",))
     """One check of a campaign's status."""
     campaign = yield get_campaign(campaign_id)
     return evaluate_campaign(campaign, campaign_id, target_statuses)
+
+
+# --- Many waits served by one list (coalesced polling, ``apis/_lists.py``) ------------------------
+def list_campaigns(*, status: str | None = None, start: str | None = None) -> Call:
+    """``GET /v1/campaigns`` (not paged): a list of :class:`CampaignInfo` without ``validation_errors``.
+
+    :param status: one of draft, scheduled, sending, sent.
+    :param start: leave out campaigns sent before this ``yyyy-mm-dd HH:MM:SS`` UTC date.
+    """
+    params = {k: v for k, v in (("status", status), ("start", start)) if v}
+    return Call(LIST_CAMPAIGNS, params=params or None)
+
+
+def list_campaigns_by_status(statuses: Collection[str], *, start: str | None = None) -> Operation[Listing]:
+    """The account's campaigns in ``statuses``: one request per status (the filter takes one).
+
+    The document warns that campaigns created more than a year ago may be missing.
+    """
+    listing = Listing()
+    for status in sorted(statuses):
+        answer = yield list_campaigns(status=status, start=start)
+        listing.requests += 1
+        listing.pages += 1
+        for item in answer if isinstance(answer, list) else []:
+            if isinstance(item, Mapping) and item.get("id"):
+                listing.items[str(item["id"])] = item
+    return listing
+
+
+#: The list leaves ``validation_errors`` out, and a draft is pending or failed by them.
+_UNDECIDABLE_FROM_LIST = CampaignStatus.DRAFT.value
+
+
+@dataclass(frozen=True)
+class CampaignWatch(ListWatch):
+    """A wait on a campaign's status (:func:`check_campaign`) served by ``GET /v1/campaigns``.
+
+    A listed campaign is decided from its item with :func:`evaluate_campaign` (the list's items
+    hold every field the decision returns), except a draft, which the lone check reads whole
+    for its ``validation_errors``, like a campaign the list did not show (older than a year).
+    """
+
+    campaign_id: str
+    target_statuses: tuple[str, ...] = ("sent",)
+
+    @property
+    def resource_id(self) -> str:
+        return self.campaign_id
+
+    def scope(self) -> Hashable:
+        return ("campaigns",)
+
+    def listable_statuses(self) -> frozenset[str]:
+        return frozenset(
+            s.value
+            for s in CampaignStatus
+            if s.value not in self.target_statuses and s.value != _UNDECIDABLE_FROM_LIST
+        )
+
+    def pending_listing(self, statuses: Collection[str]) -> Operation[Listing]:
+        return list_campaigns_by_status(statuses)
+
+    def settled_listing(
+        self, listed: Collection[str], last_items: Sequence[Mapping[str, Any] | None], budget: int
+    ) -> Operation[Listing]:
+        others = {s.value for s in CampaignStatus} - set(listed) - {_UNDECIDABLE_FROM_LIST}
+        if not others or len(others) > budget:
+            return no_listing()
+        # Only campaigns sent since the earliest send date of the missing ones, when all have one.
+        dates = [item.get("send_date") if item else None for item in last_items]
+        start = min(str(d) for d in dates) if dates and all(dates) else None
+        return list_campaigns_by_status(others, start=start)
+
+    def from_list(self, item: Mapping[str, Any] | None) -> Operation[PollResult]:
+        if item is None or item.get("status") == _UNDECIDABLE_FROM_LIST:
+            return (yield from self.check())
+        return evaluate_campaign(item, self.campaign_id, self.target_statuses)  # type: ignore[arg-type]
+
+    def check(self) -> Operation[PollResult]:
+        return check_campaign(self.campaign_id, self.target_statuses)
+
+
+# --- Watching an account for sent campaigns (event triggers, ``apis/_changes.py``) --------------
+_SUMMARY_KEYS = ("id", "name", "status", "send_date", "contact_count", "tag")
+
+
+def campaign_change(campaign: Mapping[str, Any]) -> Change | None:
+    """A campaign (info, or a list item) as a :class:`Change` dated by its ``send_date`` (UTC)."""
+    cid, status = campaign.get("id"), campaign.get("status")
+    if not cid or not isinstance(status, str):
+        return None
+    summary = {k: campaign.get(k) for k in _SUMMARY_KEYS}
+    return Change(str(cid), status, parse_timestamp(campaign.get("send_date")), summary)
+
+
+def sent_since(since: datetime) -> Operation[list[Change]]:
+    """Campaigns ``sent`` whose send date is at or after ``since`` (one request)."""
+    answer = yield list_campaigns(status=CampaignStatus.SENT.value, start=to_api_datetime(since))
+    items = answer if isinstance(answer, list) else []
+    return [c for c in (campaign_change(i) for i in items if isinstance(i, Mapping)) if c is not None]
+
+
+@dataclass(frozen=True)
+class CampaignSentFeed(ChangeFeed):
+    """The account's campaigns that are sent.
+
+    The list filters by status and by send date (``start``), not by when a campaign finished
+    sending, so each round asks for campaigns sent with a send date within ``lookback`` seconds
+    (a day by default: a campaign that takes longer than that to send is missed by the rounds).
+    """
+
+    lookback: float = 86400.0
+
+    def scope(self) -> Hashable:
+        return ("campaigns",)
+
+    def poll(self, memory: dict[str, Any], now: datetime) -> Operation[list[Change]]:
+        return sent_since(now - timedelta(seconds=self.lookback))
+
+    def catch_up(self, since: datetime, resource_id: str | None) -> Operation[list[Change]]:
+        if resource_id is not None:
+            campaign = yield get_campaign(resource_id)
+            change = campaign_change(campaign or {})
+            return [change] if change is not None else []
+        return (yield from sent_since(since))

@@ -7,13 +7,16 @@ them, written once for the sync hook and the async triggers. No HTTP client, no 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, TypedDict
 
 from airflow_provider_sinch._time import parse_timestamp
+from airflow_provider_sinch.apis._changes import Change, ChangeFeed
 from airflow_provider_sinch.apis._core import Call, Endpoint, Operation
+from airflow_provider_sinch.apis._lists import LIST_PAGE_SIZE, Listing, ListWatch, collect_pages, no_listing
 from airflow_provider_sinch.statuses import (
     CARRIER_ORDER_FAILURE,
     SHORT_CODE_FAILURE,
@@ -269,3 +272,178 @@ def check_carrier_orders(
     """One check of a campaign's carrier orders."""
     campaign = yield get_campaign(project_id, campaign_id)
     return evaluate_carrier_orders(campaign, campaign_id, target_statuses, failure_statuses, carrier_ids)
+
+
+# --- Many waits served by one list (coalesced polling, ``apis/_lists.py``) ------------------------
+def list_campaigns_page(
+    project_id: str,
+    *,
+    status: str | None = None,
+    order_by: str | None = None,
+    page_token: str | None = None,
+    page_size: int = LIST_PAGE_SIZE,
+) -> Call:
+    """One page of ``listCampaigns``: ``{"campaigns": [BasicCampaign...], "nextPageToken", "totalSize"}``.
+
+    The document's ``status`` filter takes one status; ``order_by`` is ``"<field>,asc|desc"``.
+    """
+    params: dict[str, Any] = {"pageSize": page_size}
+    if status:
+        params["status"] = status
+    if order_by:
+        params["orderBy"] = order_by
+    if page_token:
+        params["pageToken"] = page_token
+    return Call(LIST_CAMPAIGNS, path_params={"project_id": project_id}, params=params)
+
+
+def list_campaigns_by_status(
+    project_id: str, statuses: Collection[str] | None, *, budget: int | None = None
+) -> Operation[Listing]:
+    """The project's campaigns in ``statuses``: one paged list per status (the filter takes one);
+    ``None``: one unfiltered list. ``budget`` caps the requests of an unfiltered list.
+    """
+    if statuses is None:
+        return (
+            yield from collect_pages(
+                lambda token: list_campaigns_page(project_id, page_token=token),
+                "campaigns",
+                "id",
+                budget=budget,
+            )
+        )
+    listing = Listing()
+    for status in sorted(statuses):
+        listing.merge((yield from collect_pages(_pages_of(project_id, status), "campaigns", "id")))
+    return listing
+
+
+def _pages_of(project_id: str, status: str | None) -> Callable[[str | None], Call]:
+    return lambda token: list_campaigns_page(project_id, status=status, page_token=token)
+
+
+def short_code_pending_statuses(
+    target_statuses: Iterable[str | Enum] = SHORT_CODE_SUCCESS,
+    failure_statuses: Iterable[str | Enum] = SHORT_CODE_FAILURE,
+) -> frozenset[str]:
+    """The documented statuses in which a campaign status wait goes on."""
+    ends = set(_values(target_statuses)) | set(_values(failure_statuses))
+    return frozenset(s.value for s in ShortCodeCampaignStatus if s.value not in ends)
+
+
+@dataclass(frozen=True)
+class CampaignStatusWatch(ListWatch):
+    """A wait on a campaign's status (:func:`check_campaign_status`) served by the list.
+
+    The list's items are ``BasicCampaign`` (id, name, shortCodes, status, dates): enough to see
+    that the wait goes on, not enough for its end (a failure quotes the notes, a success returns
+    the carrier orders). A listed campaign still pending is decided from its item with no call;
+    one that reached a target or a failure status, or that the list did not show, is read whole
+    by the lone check.
+    """
+
+    project_id: str
+    campaign_id: str
+    target_statuses: tuple[str, ...] = tuple(sorted(s.value for s in SHORT_CODE_SUCCESS))
+    failure_statuses: tuple[str, ...] = tuple(sorted(s.value for s in SHORT_CODE_FAILURE))
+
+    @property
+    def resource_id(self) -> str:
+        return self.campaign_id
+
+    def scope(self) -> Hashable:
+        return ("short-code-campaigns", self.project_id)
+
+    def listable_statuses(self) -> frozenset[str]:
+        return short_code_pending_statuses(self.target_statuses, self.failure_statuses)
+
+    def pending_listing(self, statuses: Collection[str]) -> Operation[Listing]:
+        if not statuses:
+            return no_listing()
+        return list_campaigns_by_status(self.project_id, statuses)
+
+    def settled_listing(
+        self, listed: Collection[str], last_items: Sequence[Mapping[str, Any] | None], budget: int
+    ) -> Operation[Listing]:
+        # One unfiltered list finds them all (the filter takes one status at a time).
+        if budget < 1:
+            return no_listing()
+        return list_campaigns_by_status(self.project_id, None, budget=budget)
+
+    def from_list(self, item: Mapping[str, Any] | None) -> Operation[PollResult]:
+        if item is not None:
+            result = evaluate_short_code_campaign(
+                item, self.campaign_id, self.target_statuses, self.failure_statuses
+            )
+            if result.outcome == "pending":
+                return result
+        return (yield from self.check())
+
+    def check(self) -> Operation[PollResult]:
+        return check_campaign_status(
+            self.project_id, self.campaign_id, self.target_statuses, self.failure_statuses
+        )
+
+
+# --- Watching a project for status changes (event triggers, ``apis/_changes.py``) ---------------
+#: The list ordered newest change first (the document's ``orderBy`` field ``updateDate``).
+_NEWEST_CHANGE_FIRST = "updateDate,desc"
+
+
+def campaign_change(campaign: Mapping[str, Any]) -> Change | None:
+    """A campaign (whole, or a list's ``BasicCampaign``) as a :class:`Change` dated by ``updatedAt``."""
+    cid, status = campaign.get("id"), campaign.get("status")
+    if not cid or not isinstance(status, str):
+        return None
+    summary = {k: campaign.get(k) for k in ("id", "name", "status", "shortCodes", "createdAt", "updatedAt")}
+    return Change(str(cid), status, parse_timestamp(campaign.get("updatedAt")), summary)
+
+
+def changed_since(project_id: str, since: datetime) -> Operation[list[Change]]:
+    """The project's campaigns updated at or after ``since``: the list newest change first, paged
+    until a page reaches older ones (usually one request)."""
+    changes: list[Change] = []
+    token: str | None = None
+    seen: set[str] = set()
+    while True:
+        page = yield list_campaigns_page(project_id, order_by=_NEWEST_CHANGE_FIRST, page_token=token)
+        page = page if isinstance(page, Mapping) else {}
+        reached_older = False
+        for item in page.get("campaigns") or []:
+            change = campaign_change(item) if isinstance(item, Mapping) else None
+            if change is None:
+                continue
+            if change.changed_at is not None and change.changed_at < since:
+                reached_older = True
+                continue
+            changes.append(change)
+        token = page.get("nextPageToken") or None
+        if reached_older or not token or token in seen:
+            return changes
+        seen.add(token)
+
+
+@dataclass(frozen=True)
+class ShortCodeCampaignFeed(ChangeFeed):
+    """The campaigns of one project changing status.
+
+    Each round lists the campaigns newest change first and stops at those not updated within
+    ``lookback`` seconds of the caller's clock (rounds overlap, so a change is seen even if a round
+    fails or the clocks differ by less than the overlap; the trigger's cursor drops repeats).
+    """
+
+    project_id: str
+    lookback: float = 600.0
+
+    def scope(self) -> Hashable:
+        return ("short-code-campaigns", self.project_id)
+
+    def poll(self, memory: dict[str, Any], now: datetime) -> Operation[list[Change]]:
+        return changed_since(self.project_id, now - timedelta(seconds=self.lookback))
+
+    def catch_up(self, since: datetime, resource_id: str | None) -> Operation[list[Change]]:
+        if resource_id is not None:
+            campaign = yield get_campaign(self.project_id, resource_id)
+            change = campaign_change(campaign or {})
+            return [change] if change is not None else []
+        return (yield from changed_since(self.project_id, since))

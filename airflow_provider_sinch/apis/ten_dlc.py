@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypedDict
 
+from airflow_provider_sinch._time import parse_timestamp
+from airflow_provider_sinch.apis._changes import Change, ChangeFeed
 from airflow_provider_sinch.apis._core import Call, CallFailed, Endpoint, Operation
+from airflow_provider_sinch.apis._lists import LIST_PAGE_SIZE, Listing, ListWatch, collect_pages, no_listing
 from airflow_provider_sinch.statuses import (
     RESUBMIT_FAILURE,
     RESUBMIT_SUCCESS,
@@ -295,8 +300,22 @@ def check_registration(
 
     A feedback read that fails does not fail the check: the failure says it could not be read.
     """
-    targets = tuple(target_statuses)
     registration = yield get_campaign(project_id, campaign_registration_id)
+    return (
+        yield from registration_result(project_id, campaign_registration_id, registration, target_statuses)
+    )
+
+
+def registration_result(
+    project_id: str,
+    campaign_registration_id: str,
+    registration: Mapping[str, Any],
+    target_statuses: Iterable[str] = DEFAULT_TARGET_STATUSES,
+) -> Operation[PollResult]:
+    """Decide a wait on a registration already read (by Get, or as an item of the list): no call,
+    unless it was rejected, then its feedback (a failed feedback read does not fail the check).
+    """
+    targets = tuple(target_statuses)
     result = evaluate_registration(registration, campaign_registration_id, targets)
     if result.outcome != "failure":
         return result
@@ -316,3 +335,192 @@ def check_resubmit(project_id: str, campaign_registration_id: str) -> Operation[
     answer = yield get_campaign_feedback(project_id, campaign_registration_id, optional=True)
     feedback, error = _feedback(answer, campaign_registration_id)
     return evaluate_resubmit(registration, campaign_registration_id, feedback=feedback, feedback_error=error)
+
+
+# --- Many waits served by one list (coalesced polling, ``apis/_lists.py``) ------------------------
+def list_campaigns_page(
+    project_id: str,
+    *,
+    statuses: Iterable[str] = (),
+    page_token: str | None = None,
+    page_size: int = LIST_PAGE_SIZE,
+) -> Call:
+    """One page of ``GET .../campaignRegistrations``, ``status`` repeated once per status.
+
+    Answers ``{"campaignRegistrations": [CampaignRegistration...], "nextPageToken", "totalSize"}``.
+    """
+    params: list[tuple[str, str]] = [("status", s) for s in sorted(set(statuses))]
+    params.append(("pageSize", str(page_size)))
+    if page_token:
+        params.append(("pageToken", page_token))
+    return Call(LIST_CAMPAIGNS, path_params={"project_id": project_id}, params=params)
+
+
+def list_registrations(
+    project_id: str, statuses: Collection[str], *, budget: int | None = None
+) -> Operation[Listing]:
+    """The project's registrations in ``statuses`` (none: nothing is listed), every page."""
+    if not statuses:
+        return (yield from no_listing())
+    return (
+        yield from collect_pages(
+            lambda token: list_campaigns_page(project_id, statuses=statuses, page_token=token),
+            "campaignRegistrations",
+            "campaignRegistrationId",
+            budget=budget,
+        )
+    )
+
+
+def pending_statuses(target_statuses: Iterable[str] = DEFAULT_TARGET_STATUSES) -> frozenset[str]:
+    """The documented statuses in which a wait for ``target_statuses`` goes on."""
+    targets = tuple(str(getattr(t, "value", t)) for t in target_statuses)
+    failures = {s.value for s in TEN_DLC_FAILURE} - set(targets)
+    return frozenset(
+        s.value for s in TenDLCCampaignStatus if not _reached(s.value, targets) and s.value not in failures
+    )
+
+
+@dataclass(frozen=True)
+class RegistrationWatch(ListWatch):
+    """A wait on a registration's ``status`` (:func:`check_registration`) served by the list.
+
+    The list's items are whole registrations (the document's "Campaign Response"), so an item
+    decides the wait with :func:`registration_result`, the lone check's own second half: no call
+    when it is pending or approved, the feedback call when it was rejected.
+    """
+
+    project_id: str
+    campaign_registration_id: str
+    target_statuses: tuple[str, ...] = DEFAULT_TARGET_STATUSES
+    #: ``status`` repeats: every pending status costs the same one paged list.
+    one_status_per_request = False
+
+    @property
+    def resource_id(self) -> str:
+        return self.campaign_registration_id
+
+    def scope(self) -> Hashable:
+        return ("10dlc-registrations", self.project_id)
+
+    def listable_statuses(self) -> frozenset[str]:
+        return pending_statuses(self.target_statuses)
+
+    def pending_listing(self, statuses: Collection[str]) -> Operation[Listing]:
+        return list_registrations(self.project_id, statuses)
+
+    def settled_listing(
+        self, listed: Collection[str], last_items: Sequence[Mapping[str, Any] | None], budget: int
+    ) -> Operation[Listing]:
+        others = {s.value for s in TenDLCCampaignStatus} - set(listed)
+        if budget < 1:
+            return no_listing()
+        return list_registrations(self.project_id, others, budget=budget)
+
+    def from_list(self, item: Mapping[str, Any] | None) -> Operation[PollResult]:
+        if item is None:
+            return (yield from self.check())
+        return (
+            yield from registration_result(
+                self.project_id, self.campaign_registration_id, item, self.target_statuses
+            )
+        )
+
+    def check(self) -> Operation[PollResult]:
+        return check_registration(self.project_id, self.campaign_registration_id, self.target_statuses)
+
+
+# --- Watching a project for outcomes (event triggers, ``apis/_changes.py``) ---------------------
+#: What a registration watcher reports, by outcome: reaching ACTIVE after APPROVED is no new one.
+REGISTRATION_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "approved": (TenDLCCampaignStatus.APPROVED.value, TenDLCCampaignStatus.ACTIVE.value),
+    "rejected": (
+        TenDLCCampaignStatus.SINCH_REJECTED.value,
+        TenDLCCampaignStatus.REJECTED.value,
+        TenDLCCampaignStatus.SUBMISSION_FAILED.value,
+    ),
+}
+#: Where a registration is on its way to an outcome: the feed lists these every round.
+IN_FLIGHT_STATUSES = (
+    TenDLCCampaignStatus.SINCH_REVIEW.value,
+    TenDLCCampaignStatus.SINCH_APPROVED.value,
+    TenDLCCampaignStatus.SUBMITTED.value,
+)
+#: Rounds a departed registration whose read failed is tried again before it is let go.
+_DEPARTED_RETRIES = 3
+
+
+def registration_outcome(status: str | None) -> str | None:
+    """``"approved"``, ``"rejected"`` or ``None`` (no outcome yet, or EXPIRED)."""
+    return next((name for name, statuses in REGISTRATION_OUTCOMES.items() if status in statuses), None)
+
+
+def registration_change(registration: Mapping[str, Any]) -> Change | None:
+    """A registration (Get, or a list item) as a :class:`Change` dated by its ``modifiedDate``."""
+    rid, status = registration.get("campaignRegistrationId"), registration.get("status")
+    if not rid or not isinstance(status, str):
+        return None
+    return Change(
+        str(rid),
+        status,
+        parse_timestamp(registration.get("modifiedDate")),
+        registration_summary(registration),
+    )
+
+
+def _changes(items: Iterable[Mapping[str, Any]]) -> list[Change]:
+    return [c for c in map(registration_change, items) if c is not None]
+
+
+@dataclass(frozen=True)
+class RegistrationFeed(ChangeFeed):
+    """The registrations of one project reaching an outcome.
+
+    10DLC lists filter by status but not by date, and a project keeps its approved registrations
+    for years. So each round lists the registrations still in flight (:data:`IN_FLIGHT_STATUSES`,
+    usually a page) and looks up those that left since the last round: in one list of the other
+    statuses when that takes fewer requests than they are, else one Get each. The first round
+    also lists every registration with an outcome (once), so a watcher sees what the stream's
+    start found.
+    """
+
+    project_id: str
+
+    def scope(self) -> Hashable:
+        return ("10dlc-registrations", self.project_id)
+
+    def poll(self, memory: dict[str, Any], now: datetime) -> Operation[list[Change]]:
+        in_flight = yield from list_registrations(self.project_id, IN_FLIGHT_STATUSES)
+        changes = _changes(in_flight.items.values())
+        outcome_statuses = [s for statuses in REGISTRATION_OUTCOMES.values() for s in statuses]
+        if "in_flight" not in memory:
+            settled = yield from list_registrations(self.project_id, outcome_statuses)
+            changes += _changes(settled.items.values())
+        retries: dict[str, int] = memory.get("retries", {})
+        departed = sorted(set(memory.get("in_flight", ())) - set(in_flight.items))
+        if len(departed) > 1:
+            others = {s.value for s in TenDLCCampaignStatus} - set(IN_FLIGHT_STATUSES)
+            settled = yield from list_registrations(self.project_id, others, budget=len(departed) - 1)
+            changes += _changes(settled.items[r] for r in departed if r in settled.items)
+            departed = [r for r in departed if r not in settled.items]
+        kept: set[str] = set()
+        for rid in departed:
+            answer = yield Call(GET_CAMPAIGN, path_params=_ids(self.project_id, rid), optional=True)
+            change = registration_change(answer) if isinstance(answer, Mapping) else None
+            if change is not None:
+                changes.append(change)
+                retries.pop(rid, None)
+            elif retries.get(rid, 0) < _DEPARTED_RETRIES:
+                retries[rid] = retries.get(rid, 0) + 1
+                kept.add(rid)
+        memory["in_flight"] = set(in_flight.items) | kept
+        memory["retries"] = {r: n for r, n in retries.items() if r in kept}
+        return changes
+
+    def catch_up(self, since: datetime, resource_id: str | None) -> Operation[list[Change]]:
+        if resource_id is not None:
+            registration = yield get_campaign(self.project_id, resource_id)
+            return _changes([registration])
+        statuses = [s for statuses in REGISTRATION_OUTCOMES.values() for s in statuses]
+        listing = yield from list_registrations(self.project_id, statuses)
+        return [c for c in _changes(listing.items.values()) if c.changed_at is None or c.changed_at > since]

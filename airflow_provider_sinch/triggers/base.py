@@ -7,6 +7,10 @@ It imports no hook and no ``requests``: it builds an
 one the sync sensor runs. It ends with one small JSON-safe event:
 ``{"status": "success" | "failure" | "error", ...}``; a wait that reaches ``end_time`` ends with
 ``{"status": "error", "timeout": True, ...}`` carrying the last status seen.
+
+Waits that a list can serve (:meth:`SinchPollingTrigger.list_watch`) on one account share one
+poll per interval in the triggerer (:mod:`._shared_poll`); each still ends on its own result,
+deadline and event. ``share_polls=False`` makes a trigger poll alone with a client of its own.
 """
 
 from __future__ import annotations
@@ -19,23 +23,23 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_sinch.exceptions import (
-    SinchError,
-    SinchRateLimitError,
-    SinchServerError,
-    SinchTLSError,
-    SinchTransportError,
-)
+from airflow_provider_sinch.exceptions import SinchError, SinchTLSError
+from airflow_provider_sinch.triggers import _shared_poll
+from airflow_provider_sinch.triggers._shared_poll import TRANSIENT_ERRORS
 
 if TYPE_CHECKING:
     from airflow_provider_sinch._ahttp import AsyncTransport
     from airflow_provider_sinch.apis._core import Operation
+    from airflow_provider_sinch.apis._lists import ListWatch
     from airflow_provider_sinch.connections import ConnectionKind
     from airflow_provider_sinch.statuses import PollResult
 
-#: Errors worth waiting out during a wait of hours or days: the next poll may well succeed. A 2xx
-#: whose body is not JSON (a proxy's maintenance page) is a SinchServerError too.
-TRANSIENT_ERRORS = (SinchServerError, SinchRateLimitError, SinchTransportError)
+__all__ = ["TRANSIENT_ERRORS", "SinchPollingTrigger", "get_connection", "timeout_event"]
+
+
+def _now() -> float:
+    """Wall-clock epoch seconds (``end_time`` is one); module-level so tests can move time."""
+    return time.time()
 
 
 async def get_connection(conn_id: str) -> Any:
@@ -70,6 +74,9 @@ class SinchPollingTrigger(BaseTrigger):
     :param end_time: epoch seconds after which the trigger ends with a timeout event, so that a
         deferred task that reaches its own timeout still learns why.
     :param hook_params: transport options, as on the operator.
+    :param share_polls: share the HTTP client and, where a list can serve this wait, the poll
+        with the other waits of this triggerer on the same account (default). ``False``: one
+        client and one request per poll of its own (serialized only when ``False``).
     """
 
     connection_kind: ClassVar[ConnectionKind]
@@ -81,12 +88,14 @@ class SinchPollingTrigger(BaseTrigger):
         poll_interval: float = 60.0,
         end_time: float | None = None,
         hook_params: dict[str, Any] | None = None,
+        share_polls: bool = True,
     ) -> None:
         super().__init__()
         self.sinch_conn_id = sinch_conn_id
         self.poll_interval = float(poll_interval)
         self.end_time = end_time
         self.hook_params = dict(hook_params or {})
+        self.share_polls = bool(share_polls)
 
     @abstractmethod
     def ids(self) -> dict[str, Any]:
@@ -99,6 +108,10 @@ class SinchPollingTrigger(BaseTrigger):
     def describe(self) -> str:
         """What is waited on, for a timeout before any status was read."""
         return ", ".join(f"{k}={v}" for k, v in self.ids().items())
+
+    def list_watch(self) -> ListWatch | None:
+        """How the API's list can serve this wait (coalesced polling); ``None``: it cannot."""
+        return None
 
     async def poll(self, transport: AsyncTransport) -> PollResult:
         """One status check through the async transport."""
@@ -117,11 +130,23 @@ class SinchPollingTrigger(BaseTrigger):
             "poll_interval": self.poll_interval,
             "end_time": self.end_time,
             "hook_params": self.hook_params,
+            # Only when off, so that a default trigger serializes exactly as before.
+            **({} if self.share_polls else {"share_polls": False}),
         }
 
     async def _transport(self) -> AsyncTransport:
         conn = await get_connection(self.sinch_conn_id)
-        return self.connection_kind.async_transport(conn, self.hook_params)
+        return self.connection_kind.async_transport(conn, self.hook_params, share_client=self.share_polls)
+
+    async def _check(self, transport: AsyncTransport, shared: _shared_poll.Subscription | None) -> PollResult:
+        """The next status check: its own, or its share of the group's next round."""
+        if shared is None:
+            return await self.poll(transport)
+        budget = None if self.end_time is None else max(0.0, self.end_time - _now())
+        answer = await shared.next(budget)
+        if answer is None:  # the deadline came before the group's next round: a last check alone
+            return await self.poll(transport)
+        return answer.unwrap()
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         try:
@@ -136,11 +161,13 @@ class SinchPollingTrigger(BaseTrigger):
                 }
             )
             return
+        watch = self.list_watch() if self.share_polls else None
+        shared = _shared_poll.subscribe(watch, transport, self.poll_interval) if watch is not None else None
         last: PollResult | None = None
         try:
             while True:
                 try:
-                    result = await self.poll(transport)
+                    result = await self._check(transport, shared)
                 except SinchTLSError as exc:  # a misconfigured host: waiting will not fix it
                     yield TriggerEvent({"status": "error", "message": str(exc), **self.ids()})
                     return
@@ -155,13 +182,16 @@ class SinchPollingTrigger(BaseTrigger):
                         return
                     last = result
                     self.log.info("%s", result.message)
-                now = time.time()
+                now = _now()
                 if self.end_time is not None and now >= self.end_time:
                     yield TriggerEvent(timeout_event(last, self.describe(), self.ids()))
                     return
-                wait = self.poll_interval
-                if self.end_time is not None:
-                    wait = max(0.0, min(wait, self.end_time - now))
-                await asyncio.sleep(wait)
+                if shared is None:  # a shared wait sleeps in the group's cadence instead
+                    wait = self.poll_interval
+                    if self.end_time is not None:
+                        wait = max(0.0, min(wait, self.end_time - now))
+                    await asyncio.sleep(wait)
         finally:
+            if shared is not None:
+                await shared.close()
             await transport.aclose()

@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_sinch import connections
 from airflow_provider_sinch.apis import ten_dlc as api
 from airflow_provider_sinch.triggers.base import SinchPollingTrigger
+from airflow_provider_sinch.triggers.events import SinchEventTrigger
 
 if TYPE_CHECKING:
+    from airflow_provider_sinch.apis._changes import Change, ChangeFeed
     from airflow_provider_sinch.apis._core import Operation
+    from airflow_provider_sinch.apis._lists import ListWatch
     from airflow_provider_sinch.statuses import PollResult
 
 
@@ -63,11 +66,18 @@ class Sinch10DLCCampaignStatusTrigger(_RegistrationTrigger):
     def operation(self) -> Operation[PollResult]:
         return api.check_registration(self.project_id, self.campaign_registration_id, self.target_statuses)
 
+    def list_watch(self) -> ListWatch | None:
+        """Served by the list: :class:`~airflow_provider_sinch.apis.ten_dlc.RegistrationWatch`."""
+        return api.RegistrationWatch(
+            self.project_id, self.campaign_registration_id, tuple(self.target_statuses)
+        )
+
 
 class Sinch10DLCResubmitTrigger(_RegistrationTrigger):
     """Poll a registration's ``lastActionStatus`` after a resubmit until RESUBMIT_SUCCESSFUL.
 
-    RESUBMIT_FAILED ends with a failure event quoting the feedback endpoint's reasons.
+    RESUBMIT_FAILED ends with a failure event quoting the feedback endpoint's reasons. It polls
+    alone (with the shared HTTP client): a resubmit is a short, rare wait.
 
     :param campaign_registration_id: the registration that was resubmitted.
     :param project_id: the Sinch project holding it.
@@ -78,3 +88,74 @@ class Sinch10DLCResubmitTrigger(_RegistrationTrigger):
 
     def operation(self) -> Operation[PollResult]:
         return api.check_resubmit(self.project_id, self.campaign_registration_id)
+
+
+class Sinch10DLCRegistrationEventTrigger(SinchEventTrigger):
+    """Fire when a 10DLC registration is approved or rejected: for an ``AssetWatcher``.
+
+    One event per registration and outcome (reaching ACTIVE after APPROVED is not a second
+    approval), never twice, also across triggerer restarts (see
+    :mod:`airflow_provider_sinch.triggers.events`). The event::
+
+        {"status": "APPROVED", "outcome": "approved", "resource": "10DLC campaign registration <id>",
+         "changed_at": "<modifiedDate>", "campaign_registration_id": ..., "project_id": ...,
+         "summary": {campaignRegistrationId, campaignId, campaignName, brandId, useCase, status, ...}}
+
+    Sinch suggests polling 10DLC about hourly: watchers of one project share one poll, which lists
+    the registrations in review each round (:class:`~airflow_provider_sinch.apis.ten_dlc.RegistrationFeed`).
+
+    :param project_id: the Sinch project; default: the connection extra's ``project_id``.
+    :param campaign_registration_id: watch this registration only; default: every one of the project.
+    :param outcomes: what to report: ``"approved"`` (APPROVED or ACTIVE) and/or ``"rejected"``
+        (SINCH_REJECTED, REJECTED, SUBMISSION_FAILED).
+    """
+
+    connection_kind = connections.TEN_DLC
+    resource_label = "10DLC campaign registration"
+
+    def __init__(
+        self,
+        *,
+        project_id: str | None = None,
+        campaign_registration_id: str | None = None,
+        outcomes: Iterable[str] = tuple(api.REGISTRATION_OUTCOMES),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.project_id = project_id
+        self.campaign_registration_id = campaign_registration_id
+        self.outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
+        unknown = sorted(set(self.outcomes) - set(api.REGISTRATION_OUTCOMES))
+        if unknown or not self.outcomes:
+            raise ValueError(
+                f"outcomes must name some of {list(api.REGISTRATION_OUTCOMES)}, got {self.outcomes}"
+            )
+
+    def own_kwargs(self) -> dict[str, Any]:
+        return {
+            "project_id": self.project_id,
+            "campaign_registration_id": self.campaign_registration_id,
+            "outcomes": self.outcomes,
+        }
+
+    def project_scope(self) -> str | None:
+        return self.project_id
+
+    def feed(self) -> ChangeFeed:
+        project = self._resolved_project_id or self.project_id
+        if not project:
+            raise ValueError(f"No project_id: give one, or set it in the extra of {self.sinch_conn_id!r}")
+        return api.RegistrationFeed(project)
+
+    def watched_id(self) -> str | None:
+        return self.campaign_registration_id
+
+    def outcome(self, change: Change) -> str | None:
+        outcome = api.registration_outcome(change.status)
+        return outcome if outcome in self.outcomes else None
+
+    def ids(self, change: Change) -> dict[str, Any]:
+        return {
+            "campaign_registration_id": change.resource_id,
+            "project_id": self._resolved_project_id or self.project_id,
+        }

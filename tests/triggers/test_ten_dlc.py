@@ -51,8 +51,8 @@ def sinch(
         fake = FakeSinch(answers)
         build = connections.TEN_DLC.async_transport
 
-        def patched(conn: Any, hook_params: Any = None, *, mock_transport: Any = None) -> Any:
-            return build(conn, hook_params, mock_transport=httpx.MockTransport(fake))
+        def patched(conn: Any, hook_params: Any = None, *, mock_transport: Any = None, **options: Any) -> Any:
+            return build(conn, hook_params, mock_transport=httpx.MockTransport(fake), **options)
 
         monkeypatch.setattr(connections.TEN_DLC, "async_transport", patched)
         return fake
