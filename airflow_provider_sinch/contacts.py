@@ -92,6 +92,25 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 # What people put between the digits of a phone number; removed to compare numbers.
 _PHONE_PUNCTUATION = str.maketrans("", "", " \t\u00a0+().-/")
+#: A recipient of the SMS channel is an MSISDN (the document's "phone number in format MSISDN",
+#: e.g. 33612345678): digits, which people write with a leading +, spaces, dashes, dots or
+#: parentheses; E.164 numbers have at most 15 digits. External-channel ids (``id1``) are free.
+_MSISDN = re.compile(r"\+?[0-9 \u00a0().-]{6,30}")
+_MSISDN_DIGITS = range(6, 16)
+
+
+def msisdn_problem(value: str) -> str | None:
+    """Why ``value`` is not an MSISDN, or ``None`` when it is one."""
+    text = value.strip()
+    digits = sum(c.isdigit() for c in text)
+    if _MSISDN.fullmatch(text) and digits in _MSISDN_DIGITS:
+        return None
+    reason = f"{text!r} in column 1 is not a phone number (MSISDN: 6 to 15 digits, e.g. +33612345678)"
+    if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text):
+        return reason + "; a spreadsheet wrote it in scientific notation: format the column as text"
+    if ";" in text or "\t" in text:
+        return reason + "; is the file separated by ';' or tabs? save it as comma-separated CSV"
+    return reason
 
 
 def contact_key(first_cell: str) -> str:
@@ -161,6 +180,7 @@ class Contacts:
         header: bool = False,
         encoding: str | None = None,
         argument: str = "contacts",
+        msisdn: bool = False,
     ) -> None:
         if source is None:
             raise SinchValidationError([(argument, "is required: a list of rows or the path of a CSV file")])
@@ -171,6 +191,7 @@ class Contacts:
         self.source = source
         self.header = header
         self.argument = argument
+        self.msisdn = msisdn
         self.encoding = encoding or DEFAULT_ENCODING
         try:
             codecs.lookup(self.encoding)
@@ -315,7 +336,8 @@ class Contacts:
             joined = "".join(row)
             if not joined.strip():
                 return None  # a blank CSV line
-            if not _BAD_CHARACTER.search(joined) and row[0].strip():
+            clean = not _BAD_CHARACTER.search(joined) and row[0].strip()
+            if clean and (not self.msisdn or msisdn_problem(row[0]) is None):
                 return row
         return self._check_slowly(number, row)
 
@@ -361,6 +383,10 @@ class Contacts:
             )
         if not values or not values[0].strip():
             return ContactsProblem(where, number, "has no phone number (the first column is empty)")
+        if self.msisdn:
+            problem = msisdn_problem(values[0])
+            if problem is not None:
+                return ContactsProblem(where, number, problem)
         return values
 
     def __iter__(self) -> Iterator[list[str]]:
@@ -601,6 +627,7 @@ def check_contacts(
     dedupe: bool = True,
     argument: str = "contacts",
     context: str | None = None,
+    msisdn: bool = False,
 ) -> CheckedContacts:
     """Read the whole of ``source``, check every row and spool the good ones; before any request.
 
@@ -611,12 +638,14 @@ def check_contacts(
     :param dedupe: skip a row whose phone digits (or id) an earlier row had, and count it.
     :param argument: the argument's name, quoted in errors.
     :param context: the task id, prefixed to errors.
+    :param msisdn: every first column must be a phone number (the SMS channel), not an
+        external-channel id.
     :returns: the rows kept, spooled (close it when done).
     :raises SinchValidationError: any bad row (the first :data:`MAX_LISTED_PROBLEMS` listed by
         line, the rest counted), an unreadable or missing file, or no recipient at all.
     """
     try:
-        return _check(source, header, encoding, allow_empty, dedupe, argument)
+        return _check(source, header, encoding, allow_empty, dedupe, argument, msisdn)
     except SinchValidationError as exc:
         if context is None:
             raise
@@ -624,12 +653,18 @@ def check_contacts(
 
 
 def _check(
-    source: Any, header: bool, encoding: str | None, allow_empty: bool, dedupe: bool, argument: str
+    source: Any,
+    header: bool,
+    encoding: str | None,
+    allow_empty: bool,
+    dedupe: bool,
+    argument: str,
+    msisdn: bool = False,
 ) -> CheckedContacts:
     contacts = (
         source
         if isinstance(source, Contacts)
-        else Contacts(source, header=header, encoding=encoding, argument=argument)
+        else Contacts(source, header=header, encoding=encoding, argument=argument, msisdn=msisdn)
     )
     checked = CheckedContacts(contacts.describe())
     seen = _SeenKeys() if dedupe else None

@@ -227,10 +227,22 @@ def checked_statuses(
 def validate_statuses(
     name: str, statuses: Iterable[str | Enum], known: type[Enum], *, allow_unknown: bool = True
 ) -> tuple[str, ...]:
-    """Normalise a user's status list to strings, refusing an empty list and warning on a typo."""
+    """Normalise a user's status list to strings, refusing an empty list and warning on a typo.
+
+    A known status in the wrong case (``"SENT"`` for the Campaign API's ``"sent"``) is refused: the
+    API's statuses are case-sensitive, so such a wait could only ever time out. A status the API
+    does not document at all is only logged: Sinch may add one.
+    """
     values = tuple(s.value if isinstance(s, Enum) else str(s) for s in statuses)
     if not values and name.startswith("target"):
         raise ValueError(f"{name} must name at least one status.")
+    by_case = {value.casefold(): value for value in _values(known)}
+    miscased = [
+        (v, by_case[v.casefold()]) for v in values if v not in by_case.values() and v.casefold() in by_case
+    ]
+    if miscased:
+        fixes = ", ".join(f"{wrong!r} -> {right!r}" for wrong, right in miscased)
+        raise ValueError(f"{name}: statuses are case-sensitive; did you mean {fixes}?")
     unknown = sorted(set(values) - _values(known))
     if unknown:
         message = f"{name} has statuses the API does not document: {unknown}; known: {sorted(_values(known))}"

@@ -430,3 +430,40 @@ def test_checked_contacts_close_their_spool() -> None:
     checked.close()
     with pytest.raises(ValueError, match="closed"):
         list(checked)
+
+
+# --- SMS recipients are phone numbers, checked with the rest before anyone is texted ---------------
+@pytest.mark.parametrize(
+    ("cell", "hint"),
+    [
+        ("1.5550119E+10", "scientific notation: format the column as text"),
+        ("+15550103001;Ann", "separated by ';'"),
+        ("alice", "is not a phone number"),
+        ("12345", "is not a phone number"),
+        ("+1234567890123456", "is not a phone number"),
+    ],
+    ids=["excel-scientific", "semicolon-file", "a-name", "too-short", "too-long"],
+)
+def test_an_sms_recipient_that_is_no_phone_number_fails_the_whole_file_by_line(
+    tmp_path: Path, cell: str, hint: str
+) -> None:
+    path = tmp_path / "contacts.csv"
+    good = "".join(f"+1555010{i:04d},Name\n" for i in range(1500))
+    path.write_text(good + f"{cell},Late\n", encoding="utf-8")
+    with pytest.raises(SinchValidationError) as info:
+        check_contacts(str(path), msisdn=True)
+    assert "line 1501" in str(info.value)
+    assert hint in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "cell", ["+33612345678", "33612345678", "+1 (555) 010-1051", "+44 20.7946.0958", "0612345678"]
+)
+def test_phone_numbers_as_people_write_them_are_accepted(cell: str) -> None:
+    with check_contacts([[cell, "x"]], msisdn=True) as checked:
+        assert len(checked) == 1
+
+
+def test_external_channel_ids_are_not_phone_numbers_and_need_not_be() -> None:
+    with check_contacts([["id1"], ["id2"]]) as checked:
+        assert len(checked) == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from enum import Enum
+from typing import Any
 
 import pytest
 
@@ -175,9 +176,9 @@ def test_validate_statuses_warns_on_unknown(caplog: pytest.LogCaptureFixture) ->
 
 def test_validate_statuses_refuses_unknown_when_asked() -> None:
     with pytest.raises(
-        ValueError, match=r"failure_statuses has statuses the API does not document: \['Rejected'\]"
+        ValueError, match=r"failure_statuses has statuses the API does not document: \['Denied'\]"
     ):
-        validate_statuses("failure_statuses", ["Rejected"], TenDLCCampaignStatus, allow_unknown=False)
+        validate_statuses("failure_statuses", ["Denied"], TenDLCCampaignStatus, allow_unknown=False)
 
 
 # --- PollResult -----------------------------------------------------------------------------------
@@ -204,3 +205,18 @@ def test_poll_result_event_is_json_safe(result: PollResult) -> None:
         "campaign_id": "c1",
         "project_id": "p",
     }
+
+
+@pytest.mark.parametrize(
+    ("values", "known", "fix"),
+    [
+        (["SENT"], CampaignStatus, "'SENT' -> 'sent'"),
+        (["active", "APPROVED"], TenDLCCampaignStatus, "'active' -> 'ACTIVE'"),
+    ],
+    ids=["campaign", "10dlc"],
+)
+def test_a_known_status_in_the_wrong_case_is_refused_not_waited_on(
+    values: list[str], known: Any, fix: str
+) -> None:
+    with pytest.raises(ValueError, match=f"case-sensitive; did you mean {fix}"):
+        validate_statuses("target_statuses", values, known)

@@ -221,7 +221,7 @@ class SinchCreateCampaignOperator(_CampaignOperator):
         send_date = resolve_send_date(
             self.send_date or datetime.now(timezone.utc), self.timezone, check_past=try_number(context) == 1
         )
-        with _checked(self, allow_empty=self.allow_empty) as contacts:
+        with _checked(self, allow_empty=self.allow_empty, msisdn=not self.external_channel) as contacts:
             created, recovered = self._create(context, contacts, send_date, field_names)
             duplicates_skipped = contacts.duplicates
         return self._summary(created, recovered, duplicates_skipped)
@@ -350,14 +350,18 @@ class SinchCreateCampaignOperator(_CampaignOperator):
         }
 
 
-def _checked(operator: Any, *, allow_empty: bool = False) -> CheckedContacts:
-    """The operator's contacts read and checked whole (before any request), duplicates logged."""
+def _checked(operator: Any, *, allow_empty: bool = False, msisdn: bool = False) -> CheckedContacts:
+    """The operator's contacts read and checked whole (before any request), duplicates logged.
+
+    :param msisdn: the recipients are texted (the SMS channel): each must be a phone number.
+    """
     contacts = check_contacts(
         operator.contacts,
         header=operator.contacts_header,
         encoding=operator.contacts_encoding,
         allow_empty=allow_empty,
         context=operator.task_id,
+        msisdn=msisdn,
     )
     contacts.log_duplicates(operator.log)
     return contacts
@@ -427,7 +431,7 @@ class SinchSendSmsOperator(_BatchedContactsOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         if not self.campaign_id:
             raise SinchValidationError([("campaign_id", "is required")], context=self.task_id)
-        with _checked(self, allow_empty=self.allow_empty) as contacts:
+        with _checked(self, allow_empty=self.allow_empty, msisdn=not self.external_channel) as contacts:
             return self._send_all(context, contacts)
 
     def _send_all(self, context: Context, contacts: CheckedContacts) -> dict[str, Any]:
