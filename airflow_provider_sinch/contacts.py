@@ -258,7 +258,9 @@ class Contacts:
         with self._open_binary() as raw:
             text = io.TextIOWrapper(raw, encoding=self.encoding, errors=_MARK_ERRORS, newline="")
             try:
-                yield csv.reader(_without_bom(text))
+                # strict: a quote opened and never closed is an error, not the rest of the file
+                # swallowed into one cell (and every recipient after it silently dropped).
+                yield csv.reader(_without_bom(text), strict=True)
             finally:
                 text.detach()
 
@@ -281,6 +283,8 @@ class Contacts:
                     reason = str(exc)
                     if "field larger than field limit" in reason:
                         reason = f"a cell is longer than {CSV_FIELD_LIMIT} characters (an unclosed quote?)"
+                    elif "unexpected end of data" in reason:
+                        reason = "a quote opened on this line is never closed"
                     yield line, ContactsProblem("line", line, f"is not valid CSV: {reason}")
                     continue
                 yield line, record

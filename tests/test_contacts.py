@@ -467,3 +467,14 @@ def test_phone_numbers_as_people_write_them_are_accepted(cell: str) -> None:
 def test_external_channel_ids_are_not_phone_numbers_and_need_not_be() -> None:
     with check_contacts([["id1"], ["id2"]]) as checked:
         assert len(checked) == 2
+
+
+def test_an_unclosed_quote_fails_naming_its_line_instead_of_swallowing_later_recipients(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(b'phone,name\r\n+15550103001,"Unclosed\r\n+15550103002,Bob\r\n')
+    with pytest.raises(
+        SinchValidationError, match="line 2: is not valid CSV: a quote opened on this line is never closed"
+    ):
+        check_contacts(str(path), header=True, msisdn=True)
