@@ -151,9 +151,11 @@ class SinchCreateCampaignOperator(_CampaignOperator):
     """
 
     template_fields: Sequence[str] = (
+        "sinch_conn_id",
         "template_campaign_id",
         "name",
         "contacts",
+        "contacts_encoding",
         "send_date",
         "sender",
         "message",
@@ -374,7 +376,7 @@ class _BatchedContactsOperator(_CampaignOperator):
     any request; a number already met in the list is skipped and counted.
     """
 
-    template_fields: Sequence[str] = ("campaign_id", "contacts")
+    template_fields: Sequence[str] = ("sinch_conn_id", "campaign_id", "contacts", "contacts_encoding")
 
     def __init__(
         self,
@@ -506,7 +508,13 @@ class SinchGenerateLandingPagesOperator(_BatchedContactsOperator):
         more than :data:`MAX_RETURNED_LINKS` recipients.
     """
 
-    template_fields: Sequence[str] = ("campaign_id", "contacts", "destination")
+    template_fields: Sequence[str] = (
+        "sinch_conn_id",
+        "campaign_id",
+        "contacts",
+        "contacts_encoding",
+        "destination",
+    )
 
     def __init__(self, *, destination: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -557,7 +565,15 @@ class SinchCreateRedirectCampaignOperator(_CampaignOperator):
         :data:`MAX_RETURNED_LINKS` recipients.
     """
 
-    template_fields: Sequence[str] = ("name", "target_url", "contacts", "tag", "destination")
+    template_fields: Sequence[str] = (
+        "sinch_conn_id",
+        "name",
+        "target_url",
+        "contacts",
+        "contacts_encoding",
+        "tag",
+        "destination",
+    )
 
     def __init__(
         self,
@@ -680,6 +696,7 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
     """
 
     template_fields: Sequence[str] = (
+        "sinch_conn_id",
         "campaign_id",
         "destination",
         "start",
@@ -787,7 +804,7 @@ class SinchExportCampaignStatsOperator(_CampaignOperator):
     :param stopped_as_date: ``stopped`` as the date of the STOP instead of a boolean.
     """
 
-    template_fields: Sequence[str] = ("campaign_id", "destination", "columns", "file_format")
+    template_fields: Sequence[str] = ("sinch_conn_id", "campaign_id", "destination", "columns", "file_format")
 
     def __init__(
         self,

@@ -115,7 +115,14 @@ class Sinch10DLCQualifyBrandOperator(_TenDLCOperator):
     rendering); ``None`` is not checked.
     """
 
-    template_fields: Sequence[str] = ("brand_id", "use_case", "sub_use_cases", "required_mnos", "project_id")
+    template_fields: Sequence[str] = (
+        "sinch_conn_id",
+        "brand_id",
+        "use_case",
+        "sub_use_cases",
+        "required_mnos",
+        "project_id",
+    )
     # Nothing is registered yet, so there is no registration to link to.
     operator_extra_links = ()
 
@@ -189,7 +196,7 @@ class SinchSubmit10DLCCampaignOperator(_TenDLCOperator):
         to submit an identical campaign again on purpose.
     """
 
-    template_fields: Sequence[str] = ("campaign", "project_id")
+    template_fields: Sequence[str] = ("sinch_conn_id", "campaign", "project_id")
     template_fields_renderers = {"campaign": "json"}
 
     def __init__(self, *, campaign: dict[str, Any], reuse_existing: bool = True, **kwargs: Any) -> None:
@@ -272,7 +279,7 @@ class SinchResubmit10DLCCampaignOperator(SinchWait, _TenDLCOperator):
     :param deferrable: wait in the triggerer rather than on a worker.
     """
 
-    template_fields: Sequence[str] = ("campaign_registration_id", "mnos", "project_id")
+    template_fields: Sequence[str] = ("sinch_conn_id", "campaign_registration_id", "mnos", "project_id")
 
     def __init__(
         self,
@@ -339,7 +346,7 @@ class SinchDelete10DLCCampaignOperator(_TenDLCOperator):
     :param campaign_registration_id: the registration to delete.
     """
 
-    template_fields: Sequence[str] = ("campaign_registration_id", "project_id")
+    template_fields: Sequence[str] = ("sinch_conn_id", "campaign_registration_id", "project_id")
 
     def __init__(self, *, campaign_registration_id: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)

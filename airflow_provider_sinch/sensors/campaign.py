@@ -35,7 +35,7 @@ class SinchCampaignStatusSensor(SinchStatusSensorBase):
     :param deferrable: wait in the triggerer instead of a worker slot.
     """
 
-    template_fields: Sequence[str] = ("campaign_id", "target_statuses")
+    template_fields: Sequence[str] = ("sinch_conn_id", "campaign_id", "target_statuses")
     ui_color = "#e8f1ff"
 
     def __init__(

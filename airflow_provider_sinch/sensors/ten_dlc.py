@@ -56,7 +56,12 @@ class Sinch10DLCCampaignStatusSensor(SinchStatusSensorBase):
     :param deferrable: wait in the triggerer instead.
     """
 
-    template_fields: Sequence[str] = ("campaign_registration_id", "target_statuses", "project_id")
+    template_fields: Sequence[str] = (
+        "sinch_conn_id",
+        "campaign_registration_id",
+        "target_statuses",
+        "project_id",
+    )
     operator_extra_links = (Sinch10DLCCampaignLink(),)
     ui_color = "#fff2e0"
 
