@@ -33,4 +33,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .airflow-demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .airflow-demo .pytest_cache .mypy_cache .ruff_cache .hypothesis

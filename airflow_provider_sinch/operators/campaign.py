@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
@@ -23,13 +24,13 @@ from airflow_provider_sinch._files import (
     MAX_CONTACTS_PER_REQUEST,
     RecordWriter,
     batched,
-    check_file_format,
     digits,
     open_output,
 )
 from airflow_provider_sinch._time import parse_timestamp
 from airflow_provider_sinch.contacts import CheckedContacts, check_contacts
 from airflow_provider_sinch.exceptions import SinchValidationError
+from airflow_provider_sinch.exports import CAMPAIGN_LOG, CAMPAIGN_STATS, check_export_format, open_export
 from airflow_provider_sinch.links import SinchCampaignLink
 from airflow_provider_sinch.operators.base import NotVisibleYet, at_most_once, try_number
 from airflow_provider_sinch.send_date import SEND_DATE_FORMAT, SendDate, resolve_send_date
@@ -42,22 +43,6 @@ if TYPE_CHECKING:
 DEFAULT_CONN_ID = "sinch_campaign_default"
 #: How many times an operator re-checks and re-tries a create / send whose answer was unclear.
 UNCLEAR_ANSWER_ATTEMPTS = 3
-
-LOG_CSV_COLUMNS = ("datetime", "type", "msisdn", "push_id", "code", "channel", "columns", "data")
-STATS_CSV_COLUMNS = (
-    "msisdn",
-    "url",
-    "message",
-    "submitted",
-    "delivered",
-    "stopped",
-    "visits",
-    "datetimes",
-    "preview",
-    "user_agent",
-    "npai",
-    "columns",
-)
 
 
 def idempotency_tag(context: Context) -> str:
@@ -553,6 +538,10 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
     The API's own bounds are both inclusive; the hook asks each window for ``[a, b - 1 s]`` so
     an event on a window edge is written exactly once.
 
+    The endpoint has no paging, so windows adapt: longer while answers are small, shorter when
+    they are large, and an answer over 16 MiB is asked again in a shorter window
+    (:class:`~airflow_provider_sinch.exports.WindowSizing`); memory stays flat for any campaign.
+
     Returns ``{"path", "count", "counts_by_type", "start", "stop"}``.
 
     :param campaign_id: UUID of the campaign.
@@ -561,8 +550,9 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
     :param stop: end instant, exclusive; default data interval end.
     :param types: event types to keep (``SUBMIT``, ``DELIVER``...); all by default.
     :param columns: contact-file column indexes to add to each event.
-    :param file_format: ``jsonl`` (one event per line, as the API gives it) or ``csv``.
-    :param window: length of one API call's window (default one hour).
+    :param file_format: ``jsonl`` (one event per line, as the API gives it), ``csv`` or ``parquet``
+        (the ``parquet`` extra); CSV and Parquet columns are listed in the README.
+    :param window: length of the first API call's window (default one minute); later ones adapt.
     """
 
     template_fields: Sequence[str] = ("campaign_id", "destination", "start", "stop", "types", "columns")
@@ -577,7 +567,7 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
         types: Sequence[str] | None = None,
         columns: Sequence[int] | None = None,
         file_format: str = "jsonl",
-        window: timedelta = timedelta(hours=1),
+        window: timedelta | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -587,7 +577,7 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
         self.stop = stop
         self.types = types
         self.columns = columns
-        self.file_format = check_file_format(file_format)
+        self.file_format = check_export_format(file_format)
         self.window = window
 
     def _interval(self, context: Context) -> tuple[datetime, datetime]:
@@ -608,38 +598,24 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         start, stop = self._interval(context)
-        counts: Counter[str] = Counter()
-        with open_output(self.destination) as (fh, path):
-            writer = RecordWriter(fh, self.file_format, LOG_CSV_COLUMNS)
-            for event in self.hook.iter_campaign_log(
+        counts: Counter[Any] = Counter()
+        with open_export(self.destination, self.file_format, CAMPAIGN_LOG) as (writer, path):
+            for events in self.hook.iter_campaign_log_windows(
                 self.campaign_id, start, stop, window=self.window, types=self.types, columns=self.columns
             ):
-                counts[str(event.get("type"))] += 1
-                writer.write(event if self.file_format == "jsonl" else _flatten_event(event))
+                writer.write_batch(events)
+                counts.update(map(dict.get, events, repeat("type")))
+        counts_by_type = {str(kind): n for kind, n in counts.items()}
         self.log.info(
-            "Wrote %d events of campaign %s to %s: %s", writer.count, self.campaign_id, path, dict(counts)
+            "Wrote %d events of campaign %s to %s: %s", writer.count, self.campaign_id, path, counts_by_type
         )
         return {
             "path": path,
             "count": writer.count,
-            "counts_by_type": dict(counts),
+            "counts_by_type": counts_by_type,
             "start": start.isoformat(),
             "stop": stop.isoformat(),
         }
-
-
-def _flatten_event(event: dict[str, Any]) -> dict[str, Any]:
-    contact = event.get("contact") or {}
-    return {
-        "datetime": event.get("datetime"),
-        "type": event.get("type"),
-        "msisdn": contact.get("msisdn"),
-        "push_id": contact.get("push_id"),
-        "code": contact.get("code"),
-        "channel": contact.get("channel"),
-        "columns": contact.get("columns"),
-        "data": event.get("data"),
-    }
 
 
 class SinchExportCampaignStatsOperator(_CampaignOperator):
@@ -650,7 +626,8 @@ class SinchExportCampaignStatsOperator(_CampaignOperator):
 
     :param campaign_id: UUID of the campaign.
     :param destination: local path or ``ObjectStoragePath``.
-    :param file_format: ``jsonl`` or ``csv``.
+    :param file_format: ``jsonl`` (one recipient per line, as the API gives it), ``csv`` or
+        ``parquet`` (the ``parquet`` extra); CSV and Parquet columns are listed in the README.
     :param page_size: recipients per request.
     :param columns: contact-file column indexes to add.
     :param stopped_as_date: ``stopped`` as the date of the STOP instead of a boolean.
@@ -672,7 +649,7 @@ class SinchExportCampaignStatsOperator(_CampaignOperator):
         super().__init__(**kwargs)
         self.campaign_id = campaign_id
         self.destination = destination
-        self.file_format = check_file_format(file_format)
+        self.file_format = check_export_format(file_format)
         if page_size < 1:
             raise SinchValidationError([("page_size", "must be at least 1")])
         self.page_size = page_size
@@ -681,8 +658,7 @@ class SinchExportCampaignStatsOperator(_CampaignOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         summary: dict[str, Any] = {}
-        with open_output(self.destination) as (fh, path):
-            writer = RecordWriter(fh, self.file_format, STATS_CSV_COLUMNS)
+        with open_export(self.destination, self.file_format, CAMPAIGN_STATS) as (writer, path):
             for page_summary, contacts in self.hook.iter_campaign_stats(
                 self.campaign_id,
                 page_size=self.page_size,
@@ -690,8 +666,7 @@ class SinchExportCampaignStatsOperator(_CampaignOperator):
                 stopped_as_date=self.stopped_as_date,
             ):
                 summary = summary or page_summary
-                for contact in contacts:
-                    writer.write(contact)
+                writer.write_batch(contacts)
         self.log.info(
             "Wrote stats of %d recipients of campaign %s to %s", writer.count, self.campaign_id, path
         )
