@@ -42,8 +42,8 @@ def test_benchmarks_run_in_smoke_mode(tmp_path: Path) -> None:
     assert {(a["name"], a["fmt"], a["rows"]) for a in figures["exports"]["alone"]} == {
         ("stats", "csv", 300),
         ("stats", "parquet", 300),
-        ("log, dense", "csv", 300),
-        ("log, dense", "parquet", 300),
+        ("log, 1 h", "csv", 300),
+        ("log, 1 h", "parquet", 300),
     }
     assert figures["imports"]["heavy"] == []
     assert figures["tokens"]["poke"] == 1.0

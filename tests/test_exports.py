@@ -198,9 +198,9 @@ def test_quiet_campaign_windows_grow_to_a_day() -> None:
 
     assert len(written) == 720
     lengths = [hi - lo + 1 for lo, hi in fake.read_windows]
-    assert lengths[:6] == [60, 240, 960, 3840, 15360, 61440]
-    assert set(lengths[6:-1]) == {86400}
-    assert len(fake.calls) == 36  # one request an hour would have been 720
+    assert lengths[:7] == [10, 40, 160, 640, 2560, 10240, 40960]
+    assert set(lengths[7:-1]) == {86400}
+    assert len(fake.calls) == 37  # one request an hour would have been 720
 
 
 def test_dense_campaign_windows_shrink_to_the_target() -> None:
@@ -244,11 +244,11 @@ def test_one_second_over_the_bound_is_read_whole() -> None:
     ("length", "events", "size", "expected"),
     [
         (60, 0, 30, 240),  # nothing: grow by the growth factor
-        (60, 2500, 10_000, 240),  # a quarter of the target: grow four times
-        (60, 5000, 10_000, 120),
-        (60, 10_000, 10_000, 60),  # on target: keep
-        (60, 40_000, 10_000, 15),  # four times the target: a quarter
-        (60, 100, 16 * 1024 * 1024, 30),  # small in events but a full byte bound: half
+        (60, 500, 200_000, 240),  # a quarter of the target: grow four times
+        (60, 1000, 400_000, 120),
+        (60, 2000, 800_000, 60),  # on target: keep
+        (60, 8000, 3_200_000, 15),  # four times the target: a quarter
+        (60, 100, 4 * 1024 * 1024, 30),  # few events but a full byte bound: half
         (86_400, 0, 30, 86_400),  # never longer than a day
         (1, 10**6, 10**9, 1),  # never shorter than a second
     ],
@@ -259,7 +259,14 @@ def test_next_window_length(length: int, events: int, size: int, expected: int) 
 
 @pytest.mark.parametrize(
     ("length", "size", "expected"),
-    [(3600, 64 * 1024 * 1024, 450), (3600, 17 * 1024 * 1024, 1694), (3600, 10**12, 1), (1, 10**9, 1)],
+    [
+        (3600, 64 * 1024 * 1024, 112),
+        (3600, 4608 * 1024, 1600),
+        (3600, 5 * 1024 * 1024, 1440),
+        (3600, 10**12, 1),
+        (1, 10**9, 1),
+        (2, 10**9, 1),
+    ],
 )
 def test_split_length_is_proportional_and_at_most_half(length: int, size: int, expected: int) -> None:
     assert WindowSizing().split_length(length, size) == expected

@@ -386,7 +386,7 @@ class SinchCampaignHook(SinchBaseHook):
 
         The API's bounds are both inclusive at one-second resolution, so each window asks for
         whole seconds ``[a, b]`` and the next starts at ``b + 1 s``. The first window lasts
-        ``window`` (default one minute); later ones adapt to the answers
+        ``window`` (default ten seconds); later ones adapt to the answers
         (:class:`~airflow_provider_sinch.exports.WindowSizing`, which ``sizing`` replaces whole):
         longer while answers are small, shorter when they are large, and an answer over the byte
         bound is not read but asked again in a shorter window.

@@ -539,7 +539,7 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
     an event on a window edge is written exactly once.
 
     The endpoint has no paging, so windows adapt: longer while answers are small, shorter when
-    they are large, and an answer over 16 MiB is asked again in a shorter window
+    they are large, and an answer over 4 MiB is asked again in a shorter window
     (:class:`~airflow_provider_sinch.exports.WindowSizing`); memory stays flat for any campaign.
 
     Returns ``{"path", "count", "counts_by_type", "start", "stop"}``.
@@ -552,7 +552,7 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
     :param columns: contact-file column indexes to add to each event.
     :param file_format: ``jsonl`` (one event per line, as the API gives it), ``csv`` or ``parquet``
         (the ``parquet`` extra); CSV and Parquet columns are listed in the README.
-    :param window: length of the first API call's window (default one minute); later ones adapt.
+    :param window: length of the first API call's window (default ten seconds); later ones adapt.
     """
 
     template_fields: Sequence[str] = ("campaign_id", "destination", "start", "stop", "types", "columns")

@@ -399,17 +399,19 @@ def log_windows(requests_mock) -> list[tuple[str, str]]:
     ]
 
 
-def test_iter_campaign_log_first_window_is_a_minute_then_grows(hook, requests_mock):
+def test_iter_campaign_log_first_window_is_ten_seconds_then_grows(hook, requests_mock):
     _sized_log_server(requests_mock, [{"datetime": "2026-01-01 00:30:00", "type": "SUBMIT"}])
 
     events = list(hook.iter_campaign_log(CID, datetime(2026, 1, 1), datetime(2026, 1, 1, 1)))
 
     assert events == [{"datetime": "2026-01-01 00:30:00", "type": "SUBMIT"}]
     assert log_windows(requests_mock) == [
-        ("2026-01-01 00:00:00", "2026-01-01 00:00:59"),
-        ("2026-01-01 00:01:00", "2026-01-01 00:04:59"),
-        ("2026-01-01 00:05:00", "2026-01-01 00:20:59"),
-        ("2026-01-01 00:21:00", "2026-01-01 00:59:59"),
+        ("2026-01-01 00:00:00", "2026-01-01 00:00:09"),
+        ("2026-01-01 00:00:10", "2026-01-01 00:00:49"),
+        ("2026-01-01 00:00:50", "2026-01-01 00:03:29"),
+        ("2026-01-01 00:03:30", "2026-01-01 00:14:09"),
+        ("2026-01-01 00:14:10", "2026-01-01 00:56:49"),
+        ("2026-01-01 00:56:50", "2026-01-01 00:59:59"),
     ]
 
 
