@@ -13,7 +13,8 @@ Synthetic campaigns are named by their id:
 
 A campaign's answers are rendered once (``POST /_bench/prepare?campaign=...`` does it before
 timing starts) and sliced per request. ``GET /_bench/counts`` returns how many requests each
-path got; ``POST /_bench/reset`` zeroes them.
+path got; ``POST /_bench/reset`` zeroes them; ``POST /_bench/shift?seconds=N`` moves the clock
+behind the tokens' ``expires`` along with a client's simulated clock.
 """
 
 from __future__ import annotations
@@ -136,6 +137,9 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     counts: Counter[str] = Counter()
     lock = threading.Lock()
+    #: Seconds added to this server's clock (``POST /_bench/shift?seconds=N``), so that the
+    #: tokens' ``expires`` follows a client whose clock is simulated.
+    clock_offset = 0.0
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -163,6 +167,11 @@ class Handler(BaseHTTPRequestHandler):
             CAMPAIGNS.get(parse_qs(url.query)["campaign"][0])
             self._send(200, b"{}")
             return
+        if url.path == "/_bench/shift":
+            with self.lock:
+                Handler.clock_offset += float(parse_qs(url.query)["seconds"][0])
+            self._send(200, b"{}")
+            return
         if url.path == "/_bench/reset":
             with self.lock:
                 self.counts.clear()
@@ -171,7 +180,8 @@ class Handler(BaseHTTPRequestHandler):
         self._count(url.path)
         if url.path == "/v1/token":
             if self.headers.get("Authorization", "").startswith("Basic "):
-                expires = (datetime.now(timezone.utc) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                now = datetime.now(timezone.utc) + timedelta(seconds=Handler.clock_offset)
+                expires = (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
                 self._send(
                     200, json.dumps({"success": True, "access_token": TOKEN, "expires": expires}).encode()
                 )
