@@ -76,24 +76,29 @@ class WindowSizing:
     """How long each log request's window is.
 
     The first window lasts ``first``. Each later one is sized from the answer before it, so that
-    it holds about ``target_events`` events and half of ``max_bytes``: it grows (at most
-    ``growth`` times per step, up to ``longest``) while answers are small and shrinks in
-    proportion when one is larger. An answer whose body exceeds ``max_bytes`` (its
+    it holds about ``target_events`` events, or up to ``dense_target_events`` for a campaign that
+    makes more than ``target_events`` in an hour (a loop asking one hour at a time would hold the
+    whole hour; fewer, larger answers mean fewer requests), and at most half of ``max_bytes``. It
+    grows (at most ``growth`` times per step, up to ``longest``) while answers are small and
+    shrinks in proportion when one is larger. An answer whose body exceeds ``max_bytes`` (its
     ``Content-Length``, or the bytes read so far) is not read: its window is asked again,
     shorter. A one-second window cannot be split and is always read whole.
+
+    An event takes about 3.5 KB of memory once read and parsed, so the defaults hold at most
+    about 35 MB for the densest campaign, and no more than an hour-at-a-time loop for a quiet one.
 
     :param first: length of the first window: short, so that the densest campaign's first answer
         stays small; quiet campaigns reach ``longest`` within a few requests.
     :param longest: the longest window ever asked (a day by default: one server query stays small).
-    :param target_events: events one answer should hold (about 3.5 KB of memory each once read
-        and parsed): 2,000 keeps a quiet campaign's export within the memory of a loop that asks
-        one hour at a time, in far fewer requests.
+    :param target_events: events one answer should hold.
+    :param dense_target_events: events one answer may hold when an hour holds more than
+        ``target_events`` (never less than ``target_events``).
     :param max_bytes: the largest answer body read, in bytes.
     :param growth: the most a window grows from one request to the next.
     :raises SinchValidationError: a window under one second, a target, bound or growth too small.
     """
 
-    __slots__ = ("first", "growth", "longest", "max_bytes", "target_events")
+    __slots__ = ("dense_target_events", "first", "growth", "longest", "max_bytes", "target_events")
 
     def __init__(
         self,
@@ -101,7 +106,8 @@ class WindowSizing:
         first: timedelta = timedelta(seconds=10),
         longest: timedelta = timedelta(days=1),
         target_events: int = 2_000,
-        max_bytes: int = 4 * 1024 * 1024,
+        dense_target_events: int = 10_000,
+        max_bytes: int = 8 * 1024 * 1024,
         growth: int = 4,
     ) -> None:
         problems = []
@@ -120,6 +126,7 @@ class WindowSizing:
         self.first = first
         self.longest = longest
         self.target_events = target_events
+        self.dense_target_events = max(dense_target_events, target_events)
         self.max_bytes = max_bytes
         self.growth = growth
 
@@ -129,7 +136,9 @@ class WindowSizing:
 
     def next_length(self, length: int, events: int, size: int) -> int:
         """Seconds of the next window after one of ``length`` seconds held ``events`` in ``size`` bytes."""
-        ratio = min(self.target_events / max(events, 1), (self.max_bytes / 2) / max(size, 1))
+        per_hour = events * 3600 / length
+        target = min(self.dense_target_events, max(self.target_events, per_hour))
+        ratio = min(target / max(events, 1), (self.max_bytes / 2) / max(size, 1))
         grown = int(length * min(ratio, self.growth))
         return max(1, min(grown, int(self.longest.total_seconds())))
 

@@ -205,14 +205,16 @@ def test_quiet_campaign_windows_grow_to_a_day() -> None:
 
 def test_dense_campaign_windows_shrink_to_the_target() -> None:
     fake = FakeLog([s for s in range(7200) for _ in range(10)])  # 10 events a second for two hours
-    sizing = WindowSizing(first=timedelta(hours=1), target_events=1000, max_bytes=10**9)
+    sizing = WindowSizing(
+        first=timedelta(hours=1), target_events=100, dense_target_events=1000, max_bytes=10**9
+    )
 
     written = export(fake, BASE, at(timedelta(hours=2)), sizing)
 
     assert len(written) == 72_000
     sizes = [hi - lo + 1 for lo, hi in fake.read_windows]
     assert sizes[0] == 3600
-    assert set(sizes[1:-1]) == {100}  # 1000 events: the target
+    assert set(sizes[1:-1]) == {100}  # 1000 events: the dense target (an hour holds 36,000)
 
 
 def test_answer_over_the_byte_bound_is_not_read_but_asked_again_shorter(caplog: Any) -> None:
@@ -243,12 +245,14 @@ def test_one_second_over_the_bound_is_read_whole() -> None:
 @pytest.mark.parametrize(
     ("length", "events", "size", "expected"),
     [
-        (60, 0, 30, 240),  # nothing: grow by the growth factor
-        (60, 500, 200_000, 240),  # a quarter of the target: grow four times
-        (60, 1000, 400_000, 120),
-        (60, 2000, 800_000, 60),  # on target: keep
-        (60, 8000, 3_200_000, 15),  # four times the target: a quarter
-        (60, 100, 4 * 1024 * 1024, 30),  # few events but a full byte bound: half
+        (3600, 0, 30, 14_400),  # nothing: grow by the growth factor
+        (3600, 500, 200_000, 14_400),  # a quarter of the target: grow four times
+        (3600, 1000, 400_000, 7200),
+        (3600, 2000, 800_000, 3600),  # on target: keep
+        (3600, 8000, 3_200_000, 3600),  # 8,000 an hour: an hour, as an hour-at-a-time loop holds
+        (60, 10_000, 3_300_000, 60),  # 600,000 an hour: the dense target
+        (60, 40_000, 13_200_000, 15),  # four times the dense target: a quarter
+        (60, 100, 8 * 1024 * 1024, 30),  # few events but a full byte bound: half
         (86_400, 0, 30, 86_400),  # never longer than a day
         (1, 10**6, 10**9, 1),  # never shorter than a second
     ],
@@ -260,9 +264,9 @@ def test_next_window_length(length: int, events: int, size: int, expected: int) 
 @pytest.mark.parametrize(
     ("length", "size", "expected"),
     [
-        (3600, 64 * 1024 * 1024, 112),
-        (3600, 4608 * 1024, 1600),
-        (3600, 5 * 1024 * 1024, 1440),
+        (3600, 64 * 1024 * 1024, 225),
+        (3600, 9 * 1024 * 1024, 1600),
+        (3600, 10 * 1024 * 1024, 1440),
         (3600, 10**12, 1),
         (1, 10**9, 1),
         (2, 10**9, 1),

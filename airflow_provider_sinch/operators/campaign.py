@@ -539,7 +539,7 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
     an event on a window edge is written exactly once.
 
     The endpoint has no paging, so windows adapt: longer while answers are small, shorter when
-    they are large, and an answer over 4 MiB is asked again in a shorter window
+    they are large, and an answer over 8 MiB is asked again in a shorter window
     (:class:`~airflow_provider_sinch.exports.WindowSizing`); memory stays flat for any campaign.
 
     Returns ``{"path", "count", "counts_by_type", "start", "stop"}``.
