@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -217,8 +218,8 @@ def events_in_window(events: list[dict[str, Any]], first: str, last: str) -> lis
     kept = [e for e in events if _in_window(e.get("datetime"), first, last, lo, hi)]
     if len(kept) != len(events):
         log.warning(
-            "The log answer for [%s, %s] held %d events outside that window; each is exported with "
-            "the window it belongs to.",
+            "The log answer for [%s, %s] held %d events outside that window; they are left to the "
+            "window they belong to.",
             first,
             last,
             len(events) - len(kept),
@@ -226,8 +227,11 @@ def events_in_window(events: list[dict[str, Any]], first: str, last: str) -> lis
     return kept
 
 
+_API_SHAPE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+
+
 def _in_window(value: Any, first: str, last: str, lo: datetime, hi: datetime) -> bool:
-    if isinstance(value, str) and len(value) == _API_DATETIME_LENGTH and value[10] == " ":
+    if isinstance(value, str) and _API_SHAPE.fullmatch(value):
         return first <= value <= last
     moment = parse_timestamp(value)
     return moment is None or lo <= moment < hi + timedelta(seconds=1)

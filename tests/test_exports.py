@@ -307,6 +307,7 @@ def test_well_shaped_datetimes_are_compared_as_strings_never_parsed(monkeypatch:
         ("2026-01-01 00:59:59.5", True),
         (None, True),  # cannot be placed: kept with the window that returned it
         ("yesterday", True),
+        ("2026-01-01 aa:bb:cc", True),  # the API's length and separators, but no date-time
         (1767225600, True),
     ],
 )
