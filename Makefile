@@ -82,4 +82,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(MIN_VENV) .venv-constraints .airflow-demo .e2e-deploy .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MIN_VENV) .venv-constraints .airflow-demo .e2e-deploy .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -7,13 +7,14 @@ described once (and re-exported here); the async trigger runs the same descripti
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
 from airflow_provider_sinch import connections
 from airflow_provider_sinch._auth import CampaignSecretKeyAuth
 from airflow_provider_sinch._files import MAX_CONTACTS_PER_REQUEST
+from airflow_provider_sinch._http import parse_response
 from airflow_provider_sinch.apis import campaign as api
 from airflow_provider_sinch.apis.campaign import (
     API_DATETIME,
@@ -41,9 +42,13 @@ from airflow_provider_sinch.apis.campaign import (
 )
 from airflow_provider_sinch.contacts import create_request_body
 from airflow_provider_sinch.exceptions import SinchValidationError
+from airflow_provider_sinch.exports import WindowSizing, iter_log_windows, read_limited
 from airflow_provider_sinch.hooks.base import SinchBaseHook
 from airflow_provider_sinch.send_date import resolve_send_date
 from airflow_provider_sinch.statuses import CampaignStatus, PollResult
+
+if TYPE_CHECKING:
+    from airflow_provider_sinch.exports import Answer
 
 __all__ = [
     "API_DATETIME",
@@ -101,6 +106,14 @@ def _require(**values: Any) -> None:
     missing = [(name, "is required") for name, value in values.items() if value is None or value == ""]
     if missing:
         raise SinchValidationError(missing)
+
+
+def _log_options(columns: Sequence[int] | None, types: Sequence[str] | None) -> list[tuple[str, Any]]:
+    """The log request's ``columns`` and ``types`` parameters, after checking the types."""
+    unknown = sorted(set(types or ()) - set(EVENT_TYPES))
+    if unknown:
+        raise SinchValidationError([("types", f"unknown event types {unknown}; known: {list(EVENT_TYPES)}")])
+    return [("columns", c) for c in columns or ()] + [("types", t) for t in types or ()]
 
 
 class SinchCampaignHook(SinchBaseHook):
@@ -331,18 +344,12 @@ class SinchCampaignHook(SinchBaseHook):
     ) -> list[dict[str, Any]]:
         """Events between ``start`` and ``stop``, both **inclusive** as the API has it (UTC)."""
         _require(campaign_id=campaign_id, start=start, stop=stop)
-        unknown = sorted(set(types or ()) - set(EVENT_TYPES))
-        if unknown:
-            raise SinchValidationError(
-                [("types", f"unknown event types {unknown}; known: {list(EVENT_TYPES)}")]
-            )
         params: list[tuple[str, Any]] = [
             ("campaign_uuid", campaign_id),
             ("start", to_api_datetime(start)),
             ("stop", to_api_datetime(stop)),
+            *_log_options(columns, types),
         ]
-        params += [("columns", c) for c in columns or ()]
-        params += [("types", t) for t in types or ()]
         return self._call(GET_LOG, params=params) or []
 
     def iter_campaign_log(
@@ -351,30 +358,57 @@ class SinchCampaignHook(SinchBaseHook):
         start: datetime,
         stop: datetime,
         *,
-        window: timedelta = timedelta(hours=1),
+        window: timedelta | None = None,
+        sizing: WindowSizing | None = None,
         **options: Any,
     ) -> Iterator[dict[str, Any]]:
-        """Every event with ``start <= datetime < stop``, window by window, each exactly once.
+        """Every event with ``start <= datetime < stop``, each exactly once, window by window.
+
+        See :meth:`iter_campaign_log_windows`; this flattens its windows.
+        """
+        for events in self.iter_campaign_log_windows(
+            campaign_id, start, stop, window=window, sizing=sizing, **options
+        ):
+            yield from events
+
+    def iter_campaign_log_windows(
+        self,
+        campaign_id: str,
+        start: datetime,
+        stop: datetime,
+        *,
+        window: timedelta | None = None,
+        sizing: WindowSizing | None = None,
+        columns: Sequence[int] | None = None,
+        types: Sequence[str] | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The events with ``start <= datetime < stop`` (naive means UTC), one list per request.
 
         The API's bounds are both inclusive at one-second resolution, so each window asks for
-        ``[a, b - 1s]``: consecutive windows never share a second.
+        whole seconds ``[a, b]`` and the next starts at ``b + 1 s``. The first window lasts
+        ``window`` (default ten seconds); later ones adapt to the answers
+        (:class:`~airflow_provider_sinch.exports.WindowSizing`, which ``sizing`` replaces whole):
+        longer while answers are small, shorter when they are large, and an answer over the byte
+        bound is not read but asked again in a shorter window.
+
+        :raises SinchValidationError: a window under one second, an unknown event type.
         """
-        start, stop = _utc(start), _utc(stop)
-        if stop <= start:
-            return
-        if window < timedelta(seconds=1):
+        if window is not None and window < timedelta(seconds=1):
             raise SinchValidationError([("window", "must be at least one second")])
-        cursor = start.replace(microsecond=0)
-        if cursor < start:
-            cursor += timedelta(seconds=1)
-        while cursor < stop:
-            end = min(cursor + window, stop)
-            last_second = _ceil_second(end) - timedelta(seconds=1)
-            for event in self.get_campaign_log(campaign_id, cursor, last_second, **options):
-                moment = _parse_api_datetime(event.get("datetime"))
-                if moment is None or start <= moment < stop:
-                    yield event
-            cursor = _ceil_second(end)
+        _require(campaign_id=campaign_id)
+        extra = _log_options(columns, types)
+
+        def fetch(first: str, last: str, max_bytes: int | None) -> Answer:
+            params = [("campaign_uuid", campaign_id), ("start", first), ("stop", last), *extra]
+            response = self._request(GET_LOG, params=params, stream=True)
+            body, size = read_limited(response, max_bytes)
+            if body is None:
+                return None, size
+            events = parse_response(GET_LOG, None, response.status_code, response.headers, body)
+            return events or [], size
+
+        sizing = sizing or (WindowSizing(first=window) if window else WindowSizing())
+        yield from iter_log_windows(fetch, start, stop, sizing)
 
     def get_campaign_recipients(self, campaign_id: str) -> list[list[Any]]:
         """The campaign's recipients as sent (``GET /v1/campaign/contacts``), rows of values."""
@@ -398,21 +432,3 @@ class SinchCampaignHook(SinchBaseHook):
     def short_link(self, code: str | None) -> str | None:
         base = self.extra.get("short_link_base") or DEFAULT_SHORT_LINK_BASE
         return f"{base.rstrip('/')}/{code}" if code else None
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-def _ceil_second(value: datetime) -> datetime:
-    floor = value.replace(microsecond=0)
-    return floor if floor == value else floor + timedelta(seconds=1)
-
-
-def _parse_api_datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.strptime(value, API_DATETIME).replace(tzinfo=timezone.utc)
-    except ValueError:
-        return None

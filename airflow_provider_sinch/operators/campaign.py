@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
@@ -23,7 +24,6 @@ from airflow_provider_sinch._files import (
     MAX_CONTACTS_PER_REQUEST,
     RecordWriter,
     batched,
-    check_file_format,
     digits,
     open_output,
 )
@@ -31,6 +31,7 @@ from airflow_provider_sinch._time import parse_timestamp
 from airflow_provider_sinch.arguments import int_list, optional_string_list, string_list
 from airflow_provider_sinch.contacts import CheckedContacts, check_contacts
 from airflow_provider_sinch.exceptions import SinchValidationError
+from airflow_provider_sinch.exports import CAMPAIGN_LOG, CAMPAIGN_STATS, check_export_format, open_export
 from airflow_provider_sinch.links import SinchCampaignLink
 from airflow_provider_sinch.operators.base import NotVisibleYet, at_most_once, try_number
 from airflow_provider_sinch.send_date import SEND_DATE_FORMAT, SendDate, resolve_send_date
@@ -47,22 +48,6 @@ UNCLEAR_ANSWER_ATTEMPTS = 3
 MAX_EXAMPLES = 5
 #: Links (landing pages, redirects) an operator returns to XCom at most; more need a ``destination``.
 MAX_RETURNED_LINKS = 50
-
-LOG_CSV_COLUMNS = ("datetime", "type", "msisdn", "push_id", "code", "channel", "columns", "data")
-STATS_CSV_COLUMNS = (
-    "msisdn",
-    "url",
-    "message",
-    "submitted",
-    "delivered",
-    "stopped",
-    "visits",
-    "datetimes",
-    "preview",
-    "user_agent",
-    "npai",
-    "columns",
-)
 
 
 def idempotency_tag(context: Context) -> str:
@@ -681,6 +666,10 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
     The API's own bounds are both inclusive; the hook asks each window for ``[a, b - 1 s]`` so
     an event on a window edge is written exactly once.
 
+    The endpoint has no paging, so windows adapt: longer while answers are small, shorter when
+    they are large, and an answer over 8 MiB is asked again in a shorter window
+    (:class:`~airflow_provider_sinch.exports.WindowSizing`); memory stays flat for any campaign.
+
     Returns ``{"path", "count", "counts_by_type", "start", "stop"}``.
 
     :param campaign_id: UUID of the campaign.
@@ -691,8 +680,9 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
         comma-separated list (templated, read after rendering); all by default.
     :param columns: contact-file column indexes to add to each event (a list, one index, or a JSON /
         comma-separated list).
-    :param file_format: ``jsonl`` (one event per line, as the API gives it) or ``csv``.
-    :param window: length of one API call's window (default one hour).
+    :param file_format: ``jsonl`` (one event per line, as the API gives it), ``csv`` or ``parquet``
+        (the ``parquet`` extra); CSV and Parquet columns are listed in the README.
+    :param window: length of the first API call's window (default ten seconds); later ones adapt.
     """
 
     template_fields: Sequence[str] = (
@@ -716,7 +706,7 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
         types: Sequence[str] | None = None,
         columns: Sequence[int] | None = None,
         file_format: str = "jsonl",
-        window: timedelta = timedelta(hours=1),
+        window: timedelta | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -755,38 +745,24 @@ class SinchExportCampaignLogOperator(_CampaignOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         self._check_arguments()
         start, stop = self._interval(context)
-        counts: Counter[str] = Counter()
-        with open_output(self.destination) as (fh, path):
-            writer = RecordWriter(fh, self.file_format, LOG_CSV_COLUMNS)
-            for event in self.hook.iter_campaign_log(
+        counts: Counter[Any] = Counter()
+        with open_export(self.destination, self.file_format, CAMPAIGN_LOG) as (writer, path):
+            for events in self.hook.iter_campaign_log_windows(
                 self.campaign_id, start, stop, window=self.window, types=self.types, columns=self.columns
             ):
-                counts[str(event.get("type"))] += 1
-                writer.write(event if self.file_format == "jsonl" else _flatten_event(event))
+                writer.write_batch(events)
+                counts.update(map(dict.get, events, repeat("type")))
+        counts_by_type = {str(kind): n for kind, n in counts.items()}
         self.log.info(
-            "Wrote %d events of campaign %s to %s: %s", writer.count, self.campaign_id, path, dict(counts)
+            "Wrote %d events of campaign %s to %s: %s", writer.count, self.campaign_id, path, counts_by_type
         )
         return {
             "path": path,
             "count": writer.count,
-            "counts_by_type": dict(counts),
+            "counts_by_type": counts_by_type,
             "start": start.isoformat(),
             "stop": stop.isoformat(),
         }
-
-
-def _flatten_event(event: dict[str, Any]) -> dict[str, Any]:
-    contact = event.get("contact") or {}
-    return {
-        "datetime": event.get("datetime"),
-        "type": event.get("type"),
-        "msisdn": contact.get("msisdn"),
-        "push_id": contact.get("push_id"),
-        "code": contact.get("code"),
-        "channel": contact.get("channel"),
-        "columns": contact.get("columns"),
-        "data": event.get("data"),
-    }
 
 
 class SinchExportCampaignStatsOperator(_CampaignOperator):
@@ -797,7 +773,8 @@ class SinchExportCampaignStatsOperator(_CampaignOperator):
 
     :param campaign_id: UUID of the campaign.
     :param destination: local path or ``ObjectStoragePath``.
-    :param file_format: ``jsonl`` or ``csv``.
+    :param file_format: ``jsonl`` (one recipient per line, as the API gives it), ``csv`` or
+        ``parquet`` (the ``parquet`` extra); CSV and Parquet columns are listed in the README.
     :param page_size: recipients per request.
     :param columns: contact-file column indexes to add (a list, one index, or a JSON /
         comma-separated list).
@@ -836,8 +813,7 @@ class SinchExportCampaignStatsOperator(_CampaignOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         self._check_arguments()
         summary: dict[str, Any] = {}
-        with open_output(self.destination) as (fh, path):
-            writer = RecordWriter(fh, self.file_format, STATS_CSV_COLUMNS)
+        with open_export(self.destination, self.file_format, CAMPAIGN_STATS) as (writer, path):
             for page_summary, contacts in self.hook.iter_campaign_stats(
                 self.campaign_id,
                 page_size=self.page_size,
@@ -845,8 +821,7 @@ class SinchExportCampaignStatsOperator(_CampaignOperator):
                 stopped_as_date=self.stopped_as_date,
             ):
                 summary = summary or page_summary
-                for contact in contacts:
-                    writer.write(contact)
+                writer.write_batch(contacts)
         self.log.info(
             "Wrote stats of %d recipients of campaign %s to %s", writer.count, self.campaign_id, path
         )
@@ -855,6 +830,6 @@ class SinchExportCampaignStatsOperator(_CampaignOperator):
 
 def _file_format(value: Any, task_id: str) -> str:
     try:
-        return check_file_format(value.strip() if isinstance(value, str) else value)
+        return check_export_format(value.strip() if isinstance(value, str) else value)
     except SinchValidationError as exc:
         raise SinchValidationError(exc.violations, context=task_id) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -345,6 +346,61 @@ def test_log_bounds_inclusive_in_the_api_exclusive_in_the_iterator(
     assert [e["data"]["message"] for e in api] == ["STOP"]
     assert [(e["type"], e["contact"]["columns"]) for e in iterated] == [("OG_PREVIEW", ["Ann"])]
     assert iterated[0]["datetime"] == (sent_at + timedelta(seconds=30)).strftime(API_DATETIME)
+
+
+def test_log_and_stats_exports_in_every_format_agree(
+    hook: SinchCampaignHook, texted: tuple[str, datetime], tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    from airflow_provider_sinch.operators.campaign import (
+        SinchExportCampaignLogOperator,
+        SinchExportCampaignStatsOperator,
+    )
+
+    campaign_id, sent_at = texted
+    interval = {"start": sent_at - timedelta(seconds=5), "stop": sent_at + timedelta(seconds=400)}
+    for fmt in ("jsonl", "csv", "parquet"):
+        SinchExportCampaignLogOperator(
+            task_id=f"log_{fmt}",
+            campaign_id=campaign_id,
+            destination=str(tmp_path / f"log.{fmt}"),
+            file_format=fmt,
+            columns=[1],
+            **interval,
+        ).execute(context={})  # type: ignore[arg-type]
+        SinchExportCampaignStatsOperator(
+            task_id=f"stats_{fmt}",
+            campaign_id=campaign_id,
+            destination=str(tmp_path / f"stats.{fmt}"),
+            file_format=fmt,
+            stopped_as_date=True,
+        ).execute(context={})  # type: ignore[arg-type]
+
+    events = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(events) == 10
+    log = pq.read_table(tmp_path / "log.parquet").to_pylist()
+    with (tmp_path / "log.csv").open(encoding="utf-8", newline="") as fh:
+        log_csv = list(csv.DictReader(fh))
+    assert [(r["type"], r["msisdn"], r["columns"]) for r in log] == [
+        (e["type"], e["contact"]["msisdn"], e["contact"]["columns"]) for e in events
+    ]
+    assert [r["datetime"].strftime(API_DATETIME) for r in log] == [e["datetime"] for e in events]
+    assert [r["datetime"] for r in log_csv] == [e["datetime"] for e in events]
+    assert (
+        [json.loads(r["data"]) for r in log]
+        == [json.loads(r["data"]) for r in log_csv]
+        == [e["data"] for e in events]
+    )
+
+    stats = pq.read_table(tmp_path / "stats.parquet").to_pylist()
+    assert [(r["msisdn"], r["stopped"], r["npai"]) for r in stats] == [
+        ("15550100001", None, False),
+        ("15550100008", True, False),
+        ("15550100009", None, True),
+    ]
+    assert stats[1]["stopped_at"] == sent_at + timedelta(seconds=60)
+    assert stats[0]["datetimes"] == [sent_at + timedelta(seconds=120), sent_at + timedelta(seconds=300)]
 
 
 # --- Landing pages, redirects, list ----------------------------------------------------------------

@@ -381,6 +381,85 @@ def test_iter_campaign_log_windows_do_not_overlap_and_stop_is_exclusive(hook, re
     ]
 
 
+def _sized_log_server(requests_mock, events):
+    """The log endpoint with a ``Content-Length``, both bounds inclusive, like the real API."""
+
+    def log_for(request, context):
+        start, stop = request.qs["start"][0], request.qs["stop"][0]
+        body = json.dumps({"success": True, "log": [e for e in events if start <= e["datetime"] <= stop]})
+        context.headers["Content-Length"] = str(len(body))
+        return body
+
+    return requests_mock.get(f"{CAMPAIGN_HOST}/v1/campaign/log", text=log_for)
+
+
+def log_windows(requests_mock) -> list[tuple[str, str]]:
+    return [
+        (r.qs["start"][0], r.qs["stop"][0]) for r in requests_mock.request_history if r.path.endswith("log")
+    ]
+
+
+def test_iter_campaign_log_first_window_is_ten_seconds_then_grows(hook, requests_mock):
+    _sized_log_server(requests_mock, [{"datetime": "2026-01-01 00:30:00", "type": "SUBMIT"}])
+
+    events = list(hook.iter_campaign_log(CID, datetime(2026, 1, 1), datetime(2026, 1, 1, 1)))
+
+    assert events == [{"datetime": "2026-01-01 00:30:00", "type": "SUBMIT"}]
+    assert log_windows(requests_mock) == [
+        ("2026-01-01 00:00:00", "2026-01-01 00:00:09"),
+        ("2026-01-01 00:00:10", "2026-01-01 00:00:49"),
+        ("2026-01-01 00:00:50", "2026-01-01 00:03:29"),
+        ("2026-01-01 00:03:30", "2026-01-01 00:14:09"),
+        ("2026-01-01 00:14:10", "2026-01-01 00:56:49"),
+        ("2026-01-01 00:56:50", "2026-01-01 00:59:59"),
+    ]
+
+
+def test_iter_campaign_log_asks_an_answer_over_the_byte_bound_again_shorter(hook, requests_mock):
+    from airflow_provider_sinch.exports import WindowSizing
+
+    events = [
+        {"datetime": f"2026-01-01 00:{m:02d}:{s:02d}", "type": "DELIVER", "data": {"pad": "x" * 200}}
+        for m in range(10)
+        for s in range(0, 60, 2)
+    ]  # 300 events of about 270 bytes: 80 kB in ten minutes
+    _sized_log_server(requests_mock, events)
+    sizing = WindowSizing(first=timedelta(minutes=10), max_bytes=32 * 1024)
+
+    windows = list(
+        hook.iter_campaign_log_windows(CID, datetime(2026, 1, 1), datetime(2026, 1, 1, 0, 10), sizing=sizing)
+    )
+
+    assert [e for window in windows for e in window] == events
+    asked = log_windows(requests_mock)
+    assert asked[0] == ("2026-01-01 00:00:00", "2026-01-01 00:09:59")  # 80 kB announced: not read
+    assert asked[1][0] == "2026-01-01 00:00:00"  # the same start, a shorter window
+    assert asked[1][1] < "2026-01-01 00:05:00"
+    assert all(len(window) * 270 <= 32 * 1024 for window in windows)
+
+
+def test_iter_campaign_log_checks_before_any_request(hook, requests_mock):
+    log = requests_mock.get(f"{CAMPAIGN_HOST}/v1/campaign/log", json={"success": True, "log": []})
+    start, stop = datetime(2026, 1, 1), datetime(2026, 1, 1, 1)
+    with pytest.raises(SinchValidationError, match="window: must be at least one second"):
+        list(hook.iter_campaign_log(CID, start, stop, window=timedelta(milliseconds=500)))
+    with pytest.raises(SinchValidationError, match="unknown event types"):
+        list(hook.iter_campaign_log(CID, start, stop, types=["CLICK"]))
+    with pytest.raises(SinchValidationError, match="campaign_id: is required"):
+        list(hook.iter_campaign_log("", start, stop))
+    assert not log.called
+
+
+def test_iter_campaign_log_raises_the_api_error(hook, requests_mock):
+    requests_mock.get(
+        f"{CAMPAIGN_HOST}/v1/campaign/log",
+        status_code=400,
+        json={"success": False, "errors": {"campaign_uuid": ["Campaign 'x' not found."]}},
+    )
+    with pytest.raises(SinchBadRequestError, match=r"campaign_uuid: Campaign 'x' not found\."):
+        list(hook.iter_campaign_log(CID, datetime(2026, 1, 1), datetime(2026, 1, 1, 1)))
+
+
 def test_get_recipients_and_recipient_data(hook, requests_mock):
     requests_mock.get(
         f"{CAMPAIGN_HOST}/v1/campaign/contacts", json={"success": True, "contacts": [["0612345678", "Alice"]]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -434,6 +434,82 @@ class TestExportLog:
             operator.execute(make_context())
         assert not requests_mock.called
 
+    def test_parquet_reads_back_with_the_documented_columns(self, requests_mock, make_context, tmp_path):
+        import pyarrow.parquet as pq
+
+        _log_server(requests_mock)
+        out = tmp_path / "log.parquet"
+
+        result = SinchExportCampaignLogOperator(
+            task_id="log",
+            campaign_id=CID,
+            destination=str(out),
+            start="2026-01-01T00:00:00Z",
+            stop="2026-01-01T02:00:00Z",
+            file_format="parquet",
+        ).execute(make_context())
+
+        assert result["count"] == 3
+        assert result["counts_by_type"] == {"SUBMIT": 1, "DELIVER": 2}
+        table = pq.read_table(out)
+        assert table.column_names == [
+            "datetime",
+            "type",
+            "msisdn",
+            "push_id",
+            "code",
+            "channel",
+            "columns",
+            "data",
+        ]
+        rows = table.to_pylist()
+        assert [r["datetime"] for r in rows] == [
+            datetime(2026, 1, 1, tzinfo=timezone.utc),
+            datetime(2026, 1, 1, 0, 30, tzinfo=timezone.utc),
+            datetime(2026, 1, 1, 1, tzinfo=timezone.utc),
+        ]
+        assert [(r["msisdn"], r["code"], json.loads(r["data"])) for r in rows] == [
+            ("1", "0", {"success": True}),
+            ("1", "0", {"success": True}),
+            ("2", "1", {"success": False}),
+        ]
+
+    def test_parquet_without_pyarrow_fails_before_any_request(
+        self, requests_mock, make_context, tmp_path, monkeypatch
+    ):
+        import sys
+
+        from airflow.sdk.exceptions import AirflowOptionalProviderFeatureException
+
+        monkeypatch.setitem(sys.modules, "pyarrow", None)
+        op = SinchExportCampaignLogOperator(
+            task_id="log",
+            campaign_id=CID,
+            destination=str(tmp_path / "log.parquet"),
+            start="2026-01-01T00:00:00Z",
+            stop="2026-01-01T01:00:00Z",
+            file_format="parquet",
+        )
+        with pytest.raises(
+            AirflowOptionalProviderFeatureException, match=r"airflow-provider-sinch\[parquet\]"
+        ):
+            op.execute(make_context())
+        assert not requests_mock.called
+        assert list(tmp_path.iterdir()) == []
+
+    def test_first_window_is_the_window_argument(self, requests_mock, make_context, tmp_path):
+        _log_server(requests_mock)
+        SinchExportCampaignLogOperator(
+            task_id="log",
+            campaign_id=CID,
+            destination=str(tmp_path / "log.jsonl"),
+            start=datetime(2026, 1, 1),
+            stop=datetime(2026, 1, 1, 2),
+            window=timedelta(minutes=10),
+        ).execute(make_context())
+        first = requests_mock.request_history[1]  # after the token
+        assert (first.qs["start"], first.qs["stop"]) == (["2026-01-01 00:00:00"], ["2026-01-01 00:09:59"])
+
 
 def test_export_stats_pages_and_summary(requests_mock, make_context, tmp_path):
     pages = [
@@ -451,6 +527,101 @@ def test_export_stats_pages_and_summary(requests_mock, make_context, tmp_path):
     assert [r["msisdn"] for r in csv.DictReader(out.open())] == ["1", "2", "3"]
 
 
+STATS_PAGE = {
+    "success": True,
+    "summary": {"sms_submitted": 2},
+    "contacts": [
+        {
+            "msisdn": "33612345678",
+            "url": "https://rsms.us/bTD0",
+            "message": "Bonjour Renée !",
+            "submitted": "2014-12-16 13:00:00",
+            "delivered": "2014-12-16 13:30:00",
+            "stopped": "2014-12-16 13:40:00",
+            "visits": 2,
+            "datetimes": "2014-12-16 14:00:00,2014-12-16 14:30:00",
+            "preview": None,
+            "user_agent": "Firefox OS",
+            "npai": False,
+            "columns": ["CLIENT1234", "Renée"],
+        },
+        {"msisdn": "33612345679", "stopped": None, "visits": 0, "npai": True},
+    ],
+}
+
+
+def test_export_stats_parquet(requests_mock, make_context, tmp_path):
+    import pyarrow.parquet as pq
+
+    stats = requests_mock.get(f"{CAMPAIGN_HOST}/v1/campaign/stats", json=STATS_PAGE)
+    out = tmp_path / "stats.parquet"
+
+    result = SinchExportCampaignStatsOperator(
+        task_id="stats", campaign_id=CID, destination=str(out), file_format="parquet", stopped_as_date=True
+    ).execute(make_context())
+
+    assert result == {"path": str(out), "count": 2, "summary": {"sms_submitted": 2}}
+    assert stats.last_request.qs["stopped_as_date"] == ["1"]
+    first, second = pq.read_table(out).to_pylist()
+    utc = timezone.utc
+    assert first == {
+        "msisdn": "33612345678",
+        "url": "https://rsms.us/bTD0",
+        "message": "Bonjour Renée !",
+        "submitted": datetime(2014, 12, 16, 13, tzinfo=utc),
+        "delivered": datetime(2014, 12, 16, 13, 30, tzinfo=utc),
+        "stopped": True,
+        "stopped_at": datetime(2014, 12, 16, 13, 40, tzinfo=utc),
+        "visits": 2,
+        "datetimes": [datetime(2014, 12, 16, 14, tzinfo=utc), datetime(2014, 12, 16, 14, 30, tzinfo=utc)],
+        "preview": None,
+        "user_agent": "Firefox OS",
+        "npai": False,
+        "columns": ["CLIENT1234", "Renée"],
+    }
+    assert (second["msisdn"], second["stopped"], second["visits"], second["npai"]) == (
+        "33612345679",
+        None,
+        0,
+        True,
+    )
+
+
+def test_export_stats_csv_is_utf8_with_the_documented_columns(requests_mock, make_context, tmp_path):
+    requests_mock.get(f"{CAMPAIGN_HOST}/v1/campaign/stats", json=STATS_PAGE)
+    out = tmp_path / "stats.csv"
+
+    SinchExportCampaignStatsOperator(
+        task_id="stats", campaign_id=CID, destination=str(out), file_format="csv"
+    ).execute(make_context())
+
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == [
+        "msisdn",
+        "url",
+        "message",
+        "submitted",
+        "delivered",
+        "stopped",
+        "stopped_at",
+        "visits",
+        "datetimes",
+        "preview",
+        "user_agent",
+        "npai",
+        "columns",
+    ]
+    assert rows[0]["message"] == "Bonjour Renée !"
+    assert (rows[0]["stopped"], rows[0]["stopped_at"], rows[0]["npai"]) == (
+        "true",
+        "2014-12-16 13:40:00",
+        "false",
+    )
+    assert json.loads(rows[0]["columns"]) == ["CLIENT1234", "Renée"]
+    assert (rows[1]["stopped"], rows[1]["visits"], rows[1]["npai"]) == ("", "0", "true")
+
+
 def test_template_fields_cover_ids_names_paths_and_bodies():
     assert set(SinchCreateCampaignOperator.template_fields) >= {
         "template_campaign_id",
@@ -459,7 +630,12 @@ def test_template_fields_cover_ids_names_paths_and_bodies():
         "send_date",
         "tag",
     }
-    assert set(SinchSendSmsOperator.template_fields) == {"campaign_id", "contacts"}
+    assert set(SinchSendSmsOperator.template_fields) == {
+        "sinch_conn_id",
+        "campaign_id",
+        "contacts",
+        "contacts_encoding",
+    }
     assert set(SinchExportCampaignLogOperator.template_fields) >= {
         "campaign_id",
         "destination",

@@ -485,19 +485,24 @@ def test_delete_leaves_a_deleted_registration_alone(requests_mock: Any, current:
     [
         pytest.param(
             Sinch10DLCQualifyBrandOperator,
-            {"brand_id", "use_case", "sub_use_cases", "required_mnos", "project_id"},
+            {"sinch_conn_id", "brand_id", "use_case", "sub_use_cases", "required_mnos", "project_id"},
             False,
             id="qualify",
         ),
-        pytest.param(SinchSubmit10DLCCampaignOperator, {"campaign", "project_id"}, True, id="submit"),
+        pytest.param(
+            SinchSubmit10DLCCampaignOperator, {"sinch_conn_id", "campaign", "project_id"}, True, id="submit"
+        ),
         pytest.param(
             SinchResubmit10DLCCampaignOperator,
-            {"campaign_registration_id", "mnos", "project_id"},
+            {"sinch_conn_id", "campaign_registration_id", "mnos", "project_id"},
             True,
             id="resubmit",
         ),
         pytest.param(
-            SinchDelete10DLCCampaignOperator, {"campaign_registration_id", "project_id"}, True, id="delete"
+            SinchDelete10DLCCampaignOperator,
+            {"sinch_conn_id", "campaign_registration_id", "project_id"},
+            True,
+            id="delete",
         ),
     ],
 )

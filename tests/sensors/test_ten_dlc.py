@@ -63,7 +63,12 @@ def test_defaults_suit_a_wait_of_hours_to_days() -> None:
     assert waiting.mode == "reschedule"
     assert waiting.target_statuses == ("APPROVED", "ACTIVE")
     assert waiting.sinch_conn_id == "sinch_10dlc_default"
-    assert set(waiting.template_fields) == {"campaign_registration_id", "target_statuses", "project_id"}
+    assert set(waiting.template_fields) == {
+        "sinch_conn_id",
+        "campaign_registration_id",
+        "target_statuses",
+        "project_id",
+    }
     assert [type(link) for link in waiting.operator_extra_links] == [Sinch10DLCCampaignLink]
 
 
