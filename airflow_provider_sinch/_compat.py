@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from airflow.sdk.exceptions import (
         AirflowException,
         AirflowFailException,
+        AirflowOptionalProviderFeatureException,
         AirflowRescheduleException,
         AirflowSensorTimeout,
         AirflowSkipException,
@@ -44,6 +45,7 @@ else:
         from airflow.sdk.exceptions import (
             AirflowException,
             AirflowFailException,
+            AirflowOptionalProviderFeatureException,
             AirflowRescheduleException,
             AirflowSensorTimeout,
             AirflowSkipException,
@@ -53,6 +55,7 @@ else:
         from airflow.exceptions import (
             AirflowException,
             AirflowFailException,
+            AirflowOptionalProviderFeatureException,
             AirflowRescheduleException,
             AirflowSensorTimeout,
             AirflowSkipException,
@@ -62,6 +65,7 @@ else:
 __all__ = [
     "AirflowException",
     "AirflowFailException",
+    "AirflowOptionalProviderFeatureException",
     "AirflowRescheduleException",
     "AirflowSensorTimeout",
     "AirflowSkipException",

@@ -425,7 +425,7 @@ def import_pyarrow() -> tuple[Any, Any, Any]:
         import pyarrow.compute
         import pyarrow.parquet
     except ImportError as err:
-        from airflow.sdk.exceptions import AirflowOptionalProviderFeatureException
+        from airflow_provider_sinch._compat import AirflowOptionalProviderFeatureException
 
         raise AirflowOptionalProviderFeatureException(
             f'file_format="parquet" needs pyarrow, which the "parquet" extra installs: {PARQUET_EXTRA_HINT}'

@@ -479,7 +479,7 @@ class TestExportLog:
     ):
         import sys
 
-        from airflow.sdk.exceptions import AirflowOptionalProviderFeatureException
+        from airflow_provider_sinch._compat import AirflowOptionalProviderFeatureException
 
         monkeypatch.setitem(sys.modules, "pyarrow", None)
         op = SinchExportCampaignLogOperator(
