@@ -56,6 +56,17 @@ def sync_transport(auth: Any, base_url: str = SHORT_CODE_HOST) -> SyncTransport:
     return SyncTransport(base_url, auth=auth, settings=HttpSettings(max_retries=2), account_key="test")
 
 
+def oauth2_async_transport(handler: Any) -> AsyncTransport:
+    """An async transport with OAuth2 auth whose requests (token ones included) go to ``handler``."""
+    return AsyncTransport(
+        SHORT_CODE_HOST,
+        auth=OAuth2ClientCredentials(KEY_ID, KEY_SECRET, TOKEN_URL),
+        settings=HttpSettings(),
+        account_key="test",
+        mock_transport=httpx.MockTransport(handler),
+    )
+
+
 @pytest.fixture
 def masked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every value passed to ``mask_secret``."""
@@ -284,13 +295,7 @@ def test_oauth2_async_token_request() -> None:
         return httpx.Response(200, json={"ok": True})
 
     async def go() -> Any:
-        transport = AsyncTransport(
-            SHORT_CODE_HOST,
-            auth=OAuth2ClientCredentials(KEY_ID, KEY_SECRET, TOKEN_URL),
-            settings=HttpSettings(),
-            account_key="test",
-            mock_transport=httpx.MockTransport(handler),
-        )
+        transport = oauth2_async_transport(handler)
         try:
             return [await transport.call(PING), await transport.call(PING)]
         finally:
@@ -474,13 +479,7 @@ def test_fifty_concurrent_async_requests_with_an_empty_cache_make_one_token_requ
         return httpx.Response(200, json={"ok": True})
 
     async def go() -> list[Any]:
-        transport = AsyncTransport(
-            SHORT_CODE_HOST,
-            auth=OAuth2ClientCredentials(KEY_ID, KEY_SECRET, TOKEN_URL),
-            settings=HttpSettings(),
-            account_key="test",
-            mock_transport=httpx.MockTransport(handler),
-        )
+        transport = oauth2_async_transport(handler)
         try:
             return await asyncio.gather(*(transport.call(PING) for _ in range(50)))
         finally:
@@ -536,13 +535,7 @@ def test_a_401_on_a_token_another_request_already_renewed_renews_nothing() -> No
         return httpx.Response(200, json={"ok": True})
 
     async def go() -> list[Any]:
-        transport = AsyncTransport(
-            SHORT_CODE_HOST,
-            auth=OAuth2ClientCredentials(KEY_ID, KEY_SECRET, TOKEN_URL),
-            settings=HttpSettings(),
-            account_key="test",
-            mock_transport=httpx.MockTransport(handler),
-        )
+        transport = oauth2_async_transport(handler)
         try:
             return await asyncio.gather(transport.call(PING), transport.call(PING))
         finally:
