@@ -16,8 +16,11 @@ Read top to bottom, this is a deployment recipe; each step is one function:
 5. :func:`create_connections`: the three Sinch connections, created **through the REST API** with
    the body the UI's form sends (the form's defaults from ``/ui/connections/hook_meta``, the port
    typed), then tested the way the UI's *Test* button does.
-6. :func:`run_examples`: every example DAG unpaused and triggered through the REST API with no
-   logical date (``"logical_date": null``, as the UI's *Trigger* button does); the 10DLC DAG twice,
+6. :func:`run_examples`: first the event-driven DAG (``sinch_launch_on_10dlc_approval``) is
+   unpaused, and the script waits until its ``AssetWatcher`` polls the 10DLC project from the
+   triggerer (every ``WATCHER_POLL_SECONDS``). Then every other example DAG is unpaused and
+   triggered through the REST API with no logical date (``"logical_date": null``, as the UI's
+   *Trigger* button does); the 10DLC DAG twice,
    once with ``{"brand_id": "BREJECT"}``, which must fail. While the Campaign DAG's deferrable
    sensor is ``deferred`` and its trigger polls, the triggerer is killed (SIGKILL) and a new one
    started; once the new one has taken the wait over, the emulator's clock is moved on so that
@@ -25,6 +28,10 @@ Read top to bottom, this is a deployment recipe; each step is one function:
 7. :func:`check_runs`: each run ended as expected, the deferrable sensor was ``deferred`` and
    resumed by a triggerer (its log carries the trigger's event), and the emulator counts one
    create / send / submit per run: nothing was done twice.
+   :func:`check_launch`: the 10DLC run's approval started exactly one ``asset_triggered`` run of
+   the launch DAG, which read that registration from the event and created the launch campaign;
+   the triggerer is then restarted once more (SIGTERM, as a deploy does) and, after the new one
+   has polled five more rounds, there is still one run and one asset event.
 8. :mod:`e2e_deploy_ui` (``scripts/e2e_deploy_ui.py``): Chromium, headless through Playwright,
    logs in, adds one connection of each Sinch type in *Admin > Connections*, saves, presses
    *Test* and reads the success message; a screenshot of each form goes to
@@ -81,6 +88,10 @@ CAMPAIGN_SENDING_SECONDS = 600
 REVIEW_STEP_SECONDS = 3
 #: A dead triggerer's triggers go to another one after this many seconds without a heartbeat.
 TRIGGERER_HEALTH_CHECK_THRESHOLD = 10
+#: Seconds between two polls of the launch DAG's AssetWatcher (``SINCH_10DLC_POLL_SECONDS``).
+WATCHER_POLL_SECONDS = 2
+#: The event-driven DAG: started by the watcher when the 10DLC run's registration is approved.
+LAUNCH_DAG = "sinch_launch_on_10dlc_approval"
 DEBIAN_PACKAGES = {"postgresql": "initdb", "chromium": "chromium"}
 ADMIN = "admin"
 
@@ -360,6 +371,8 @@ def airflow_environment(home: Path, database_url: str, emulator_url: str) -> Dep
             "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             "SINCH_DEMO_OUTPUT_DIR": str(OUTPUT / "files"),
+            # The launch DAG's watcher polls the 10DLC project this often (an hour by default).
+            "SINCH_10DLC_POLL_SECONDS": str(WATCHER_POLL_SECONDS),
         }
     )
     return Deployment(home, api_url, password, env, emulator_url)
@@ -552,7 +565,7 @@ TRIGGER_LOGGER = "airflow_provider_sinch.triggers.campaign.SinchCampaignStatusTr
 
 
 def wait_for_dags(api: AirflowApi) -> None:
-    dag_ids = sorted({run.dag_id for run in RUNS})
+    dag_ids = sorted({run.dag_id for run in RUNS} | {LAUNCH_DAG})
 
     def parsed() -> bool:
         errors = api.get("/api/v2/importErrors")
@@ -578,8 +591,44 @@ def poll_task_states(api: AirflowApi, run: Run) -> dict[str, dict[str, Any]]:
     return {ti["task_id"]: ti for ti in instances}
 
 
+def emulator_counts(deployment: Deployment) -> dict[str, int]:
+    answer = requests.get(f"{deployment.emulator_url}/_emulator/counts", timeout=10)
+    answer.raise_for_status()
+    return dict(answer.json()["requests"])
+
+
+LISTING = f"GET /v1/projects/{DEFAULT_PROJECT_ID}/campaignRegistrations"
+
+
+def wait_for_watcher_rounds(deployment: Deployment, what: str, rounds: int, timeout: float) -> None:
+    """Wait for ``rounds`` more list calls on the 10DLC project: the watcher polling in a triggerer.
+
+    Only the watcher lists registrations while no 10DLC run is on (the *Test* button's list call
+    is counted in the baseline), so new list calls are its rounds.
+    """
+    baseline = emulator_counts(deployment).get(LISTING, 0)
+    wait_until(
+        what,
+        lambda: emulator_counts(deployment).get(LISTING, 0) >= baseline + rounds,
+        timeout=timeout,
+        every=1,
+    )
+
+
+def start_watcher(api: AirflowApi, deployment: Deployment) -> None:
+    """Unpause the launch DAG; wait until its AssetWatcher polls, before any registration exists.
+
+    Airflow registers an unpaused DAG's watchers at its next parse and hands them to a triggerer;
+    a watcher reports transitions from its first start on, so the runs start only once it polls.
+    """
+    api.call("PATCH", f"/api/v2/dags/{LAUNCH_DAG}", json={"is_paused": False})
+    wait_for_watcher_rounds(deployment, f"the {LAUNCH_DAG} watcher to poll", 2, timeout=180)
+    check(True, f"{LAUNCH_DAG}: its AssetWatcher polls the 10DLC project from a triggerer ({LISTING})")
+
+
 def run_examples(api: AirflowApi, deployment: Deployment) -> None:
     wait_for_dags(api)
+    start_watcher(api, deployment)
     for dag_id in sorted({run.dag_id for run in RUNS}):
         api.call("PATCH", f"/api/v2/dags/{dag_id}", json={"is_paused": False})
     for run in RUNS:
@@ -657,6 +706,19 @@ def run_examples(api: AirflowApi, deployment: Deployment) -> None:
 
     wait_until("every run to finish", finished, timeout=420, every=1)
 
+    wait_until(
+        f"the {LAUNCH_DAG} run started by the approval to finish",
+        lambda: launch_runs(api),
+        timeout=180,
+        every=1,
+    )
+
+
+def launch_runs(api: AirflowApi) -> list[dict[str, Any]]:
+    """The launch DAG's runs, once none is still going (empty while one is)."""
+    runs = api.get(f"/api/v2/dags/{LAUNCH_DAG}/dagRuns?limit=100")["dag_runs"]
+    return runs if runs and all(r["state"] in TERMINAL for r in runs) else []
+
 
 # --- 7. Checks ----------------------------------------------------------------------------------
 def task_log_entries(api: AirflowApi, run: Run, task_id: str, try_number: int) -> list[Any]:
@@ -723,7 +785,7 @@ def check_runs(api: AirflowApi, deployment: Deployment) -> None:
     (OUTPUT / "emulator-counts.json").write_text(json.dumps(counts, indent=2, sort_keys=True))
     project = f"/v1/projects/{DEFAULT_PROJECT_ID}"
     expected_once = {
-        "POST /v1/campaign/create": 1,
+        "POST /v1/campaign/create": 2,  # the Campaign DAG's, and the launch DAG's on the approval
         "POST /v1/campaign/sendsms": 1,
         f"POST {project}/campaigns": 1,
         f"POST {project}/campaignRegistrations:submit": 2,  # the approved run and the rejected one
@@ -741,6 +803,46 @@ def check_runs(api: AirflowApi, deployment: Deployment) -> None:
     )
     uploads = {k: n for k, n in counts.items() if k.endswith("/attachments") and k.startswith("POST")}
     check(set(uploads.values()) == {1}, f"emulator: its receipt uploaded once ({uploads})")
+
+
+def check_launch(api: AirflowApi, deployment: Deployment) -> None:
+    """The approval started one launch run, and a restarted triggerer does not fire it again.
+
+    The 10DLC run's registration was approved while the launch DAG's watcher polled (possibly
+    across the first triggerer's SIGKILL: its cursor is in Airflow's asset state store). Then the
+    triggerer is restarted once more, as a deploy would, and the watcher, taken over by the new
+    one, reloads its cursor and polls several rounds: still one launch run.
+    """
+    approved = next(run for run in RUNS if run.dag_id == "sinch_10dlc_example" and run.expected == "success")
+    submitted = api.get(approved.path("/taskInstances/submit_campaign/xcomEntries/return_value"))
+    registration_id = submitted["value"]  # the submit operator returns the registration's id
+
+    [launch] = launch_runs(api) or [None]
+    check(launch is not None, f"{LAUNCH_DAG}: the approval started one run")
+    check(
+        launch["run_type"] == "asset_triggered" and launch["state"] == "success",
+        f"{LAUNCH_DAG}: run {launch['dag_run_id']} is {launch['run_type']} and ended {launch['state']}",
+    )
+    run = Run(LAUNCH_DAG, None, "success", run_id=launch["dag_run_id"])
+    text = task_log(api, run, "approved_registration", 1)
+    check(
+        f"10DLC registration {registration_id} is " in text and "sending the launch campaign" in text,
+        f"{LAUNCH_DAG}: the run read registration {registration_id} (the 10DLC run's) from the event",
+    )
+
+    current = next(name for name in reversed(deployment.services) if name.startswith("triggerer"))
+    log(f"restarting the triggerer ({current} stopped with SIGTERM, triggerer-3 started)")
+    deployment.services[current].stop()
+    start_triggerer(deployment, "triggerer-3")
+    wait_for_watcher_rounds(deployment, "the watcher to poll again from the new triggerer", 5, timeout=180)
+    runs = api.get(f"/api/v2/dags/{LAUNCH_DAG}/dagRuns?limit=100")["dag_runs"]
+    check(
+        [r["dag_run_id"] for r in runs] == [launch["dag_run_id"]],
+        f"{LAUNCH_DAG}: still one run after the restart and 5 more rounds ({len(runs)} runs)",
+    )
+    events = api.get("/api/v2/assets/events?limit=100")["asset_events"]
+    ours = [e for e in events if e.get("uri") == "sinch://10dlc/registrations/approved"]
+    check(len(ours) == 1, f"one asset event for the approval ({len(ours)})")
 
 
 def serve(deployment: Deployment) -> None:
@@ -780,6 +882,7 @@ def main(argv: list[str] | None = None) -> int:
             create_connections(api, deployment)
             run_examples(api, deployment)
             check_runs(api, deployment)
+            check_launch(api, deployment)
             if not args.skip_ui:
                 import e2e_deploy_ui
 
