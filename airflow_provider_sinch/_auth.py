@@ -9,8 +9,13 @@ as one more API-layer operation (:meth:`TokenAuth.token_operation`); the transpo
 credential runs that operation itself (``run`` / ``arun``), so this module imports neither
 transport.
 
+Secrets are hidden from every log before the first request uses them: a strategy's own secrets
+(key secret, secret key, the Basic header) on its first :meth:`SinchAuth.credential`, a token the
+moment its request returns. Sync callers use Airflow's ``mask_secret``; async ones (triggers)
+``amask_secret``, which does not block the triggerer's event loop on the supervisor.
+
 Tokens are cached per process (keyed by a hash of the credentials, never the credentials) until
-shortly before they expire, and passed through ``mask_secret`` the moment they arrive. When the
+shortly before they expire. When the
 cache is empty, concurrent requests make ONE token request (a lock per cache key, a
 ``threading.Lock`` for sync callers and an ``asyncio.Lock`` per event loop for triggers). After a
 401, :meth:`SinchAuth.renew` drops the token only if it is still the one that failed: a token
@@ -65,9 +70,17 @@ def _afetch_lock(key: str) -> asyncio.Lock:
 
 
 def _mask(secret: str) -> None:
+    """Hide ``secret`` in every log (sync callers: tasks, hooks)."""
     from airflow.sdk.log import mask_secret
 
     mask_secret(secret)
+
+
+async def _amask(secret: str) -> None:
+    """Hide ``secret`` in every log from a coroutine, without blocking the event loop."""
+    from airflow_provider_sinch._compat import amask_secret
+
+    await amask_secret(secret)
 
 
 class SinchAuth(ABC):
@@ -75,7 +88,27 @@ class SinchAuth(ABC):
 
     A transport asks for :meth:`credential` (or :meth:`acredential`) before each attempt, sends
     :meth:`header` of it, and after a 401 calls :meth:`renew` with the credential it sent.
+
+    :param secrets: what this strategy must hide from logs; masked once, on the first credential.
     """
+
+    def __init__(self, *secrets: str) -> None:
+        self._secrets = tuple(secret for secret in secrets if secret)
+        self._masked = False
+
+    def mask_secrets(self) -> None:
+        """Hide this strategy's secrets in every log, once (sync callers)."""
+        if not self._masked:
+            for secret in self._secrets:
+                _mask(secret)
+            self._masked = True
+
+    async def amask_secrets(self) -> None:
+        """Hide this strategy's secrets in every log, once, from a coroutine."""
+        if not self._masked:
+            for secret in self._secrets:
+                await _amask(secret)
+            self._masked = True
 
     @abstractmethod
     def credential(self, run: Run) -> str:
@@ -101,14 +134,15 @@ class BasicKeyAuth(SinchAuth):
         if not key_id or not key_secret:
             raise SinchAuthError("Basic auth needs the access key id (login) and key secret (password).")
         encoded = base64.b64encode(f"{key_id}:{key_secret}".encode()).decode()
-        _mask(key_secret)
-        _mask(encoded)
+        super().__init__(key_secret, encoded)
         self._header = f"Basic {encoded}"
 
     def credential(self, run: Run) -> str:
+        self.mask_secrets()
         return self._header
 
     async def acredential(self, arun: ARun) -> str:
+        await self.amask_secrets()
         return self._header
 
     def header(self, credential: str) -> dict[str, str]:
@@ -126,8 +160,13 @@ class TokenAuth(SinchAuth):
     TOKEN_ENDPOINT = Endpoint("POST", "", idempotent=True)
 
     def __init__(
-        self, token_url: str, credential_fingerprint: str, *, clock: Callable[[], float] = time.time
+        self,
+        token_url: str,
+        credential_fingerprint: str,
+        *secrets: str,
+        clock: Callable[[], float] = time.time,
     ):
+        super().__init__(*secrets)
         self.token_url = token_url
         self.clock = clock
         self._cache_key = hashlib.sha256(
@@ -162,7 +201,6 @@ class TokenAuth(SinchAuth):
             raise SinchAuthError(
                 "The token endpoint answered without a usable access token.", status_code=200
             ) from None
-        _mask(token)
         with _cache_lock:
             _cache[self._cache_key] = (token, expires_at)
         log.info(
@@ -172,6 +210,7 @@ class TokenAuth(SinchAuth):
 
     def token(self, run: Run) -> str:
         """A valid token: the cached one, or one token request however many threads ask at once."""
+        self.mask_secrets()
         cached = self.cached_token()
         if cached:
             return cached
@@ -179,10 +218,13 @@ class TokenAuth(SinchAuth):
             cached = self.cached_token()  # another thread may have fetched it while we waited
             if cached:
                 return cached
-            return str(run(self.token_operation()))
+            token = str(run(self.token_operation()))
+            _mask(token)
+            return token
 
     async def atoken(self, arun: ARun) -> str:
         """The async twin of :meth:`token`: one token request however many triggers ask at once."""
+        await self.amask_secrets()
         cached = self.cached_token()
         if cached:
             return cached
@@ -190,7 +232,9 @@ class TokenAuth(SinchAuth):
             cached = self.cached_token()
             if cached:
                 return cached
-            return str(await arun(self.token_operation()))
+            token = str(await arun(self.token_operation()))
+            await _amask(token)
+            return token
 
     def credential(self, run: Run) -> str:
         return self.token(run)
@@ -224,9 +268,8 @@ class CampaignSecretKeyAuth(TokenAuth):
     def __init__(self, secret_key: str, token_url: str, *, clock: Callable[[], float] = time.time) -> None:
         if not secret_key:
             raise SinchAuthError("The Campaign API connection needs the secret key in its password field.")
-        _mask(secret_key)
         self._secret_key = secret_key
-        super().__init__(token_url, hashlib.sha256(secret_key.encode()).hexdigest(), clock=clock)
+        super().__init__(token_url, hashlib.sha256(secret_key.encode()).hexdigest(), secret_key, clock=clock)
 
     def _token_call(self) -> Call:
         return Call(
@@ -273,12 +316,14 @@ class OAuth2ClientCredentials(TokenAuth):
     ) -> None:
         if not key_id or not key_secret:
             raise SinchAuthError("OAuth2 needs the access key id (login) and key secret (password).")
-        _mask(key_secret)
         encoded = base64.b64encode(f"{key_id}:{key_secret}".encode()).decode()
-        _mask(encoded)
         self._basic = f"Basic {encoded}"
         super().__init__(
-            token_url, hashlib.sha256(f"{key_id}:{key_secret}".encode()).hexdigest(), clock=clock
+            token_url,
+            hashlib.sha256(f"{key_id}:{key_secret}".encode()).hexdigest(),
+            key_secret,
+            encoded,
+            clock=clock,
         )
 
     def _token_call(self) -> Call:

@@ -79,8 +79,9 @@ async def amask_secret(secret: Any, name: str | None = None) -> None:
     """Mask ``secret`` in every log, from a coroutine (a trigger, the async token code).
 
     Airflow 3.3's ``airflow.sdk.log.amask_secret`` tells the task's supervisor with an async send,
-    so a coroutine that already awaits the supervisor (``aget_connection``) cannot deadlock on it;
-    older Airflow has only ``mask_secret``, which is used then.
+    so a coroutine that already awaits the supervisor (``aget_connection``) cannot deadlock on it
+    and the triggerer's loop is not blocked. Older Airflow has only ``mask_secret``, used then: it
+    masks in this process, and its supervisor send fails (and is ignored) on a running loop.
 
     :param secret: the value to hide (a string, or a dict / list of strings).
     :param name: the field name, which Airflow uses to decide what to mask in nested values.

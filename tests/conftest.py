@@ -49,6 +49,40 @@ def _fresh_tokens_and_no_sleep(monkeypatch: pytest.MonkeyPatch) -> Iterator[list
     _auth.clear_token_cache()
 
 
+@pytest.fixture(autouse=True)
+def _no_blocking_mask_in_async_code(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any test in which the provider calls the blocking ``mask_secret`` on a running loop.
+
+    In the triggerer that call blocks every trigger of the loop on the supervisor (and can
+    deadlock on older Airflow): async code must use ``amask_secret``. Airflow's own calls are
+    not ours to judge, so only calls made from the provider's frames are recorded.
+    """
+    import asyncio
+    import sys
+
+    import airflow.sdk.log as sdk_log
+
+    original = sdk_log.mask_secret
+    offenders: list[str] = []
+
+    def guarded(secret: Any, name: str | None = None) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            caller = sys._getframe(1)
+            module = str(caller.f_globals.get("__name__", ""))
+            # _compat.amask_secret falls back to mask_secret on Airflow < 3.3, which has no other.
+            if module.startswith("airflow_provider_sinch") and module != "airflow_provider_sinch._compat":
+                offenders.append(f"{module}.{caller.f_code.co_name}")
+        original(secret, name)
+
+    monkeypatch.setattr(sdk_log, "mask_secret", guarded)
+    yield
+    assert not offenders, f"blocking mask_secret called on a running event loop by {offenders}"
+
+
 @pytest.fixture
 def slept(_fresh_tokens_and_no_sleep: list[float]) -> list[float]:
     """The delays the transport asked to sleep, in order."""

@@ -69,9 +69,29 @@ def oauth2_async_transport(handler: Any) -> AsyncTransport:
 
 @pytest.fixture
 def masked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every value passed to ``mask_secret``."""
+    """Every value passed to Airflow's ``mask_secret`` (sync callers)."""
     values: list[str] = []
     monkeypatch.setattr(_auth, "_mask", values.append)
+    return values
+
+
+@pytest.fixture
+def amasked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every value passed to ``amask_secret`` (async callers); the blocking one then fails the test.
+
+    ``mask_secret`` tells the supervisor with a blocking send: called on a running event loop (the
+    triggerer's), it blocks every trigger of that loop, or deadlocks on older Airflow.
+    """
+    values: list[str] = []
+
+    async def amask(secret: str) -> None:
+        values.append(secret)
+
+    def blocking(secret: str) -> None:
+        raise AssertionError(f"mask_secret called from async code for a {len(secret)}-character value")
+
+    monkeypatch.setattr(_auth, "_amask", amask)
+    monkeypatch.setattr(_auth, "_mask", blocking)
     return values
 
 
@@ -420,10 +440,46 @@ def test_oauth_secret_credentials_and_token_masked(
     assert "oauth-token-1" in masked
 
 
-def test_basic_key_secret_masked(masked: list[str]) -> None:
-    BasicKeyAuth(KEY_ID, KEY_SECRET)
-    assert KEY_SECRET in masked
-    assert BASIC_CREDENTIALS in masked
+def test_basic_key_secret_masked_before_the_first_request(requests_mock: Any, masked: list[str]) -> None:
+    auth = BasicKeyAuth(KEY_ID, KEY_SECRET)
+    assert masked == []  # building a strategy (at DAG parse, in a trigger's __init__) masks nothing
+    requests_mock.get(PING_URL, json={})
+    transport = sync_transport(auth)
+    transport.call(PING)
+    transport.call(PING)
+    assert masked == [KEY_SECRET, BASIC_CREDENTIALS]  # once, before the first request
+
+
+def test_async_callers_mask_without_blocking_the_event_loop(amasked: list[str]) -> None:
+    """Triggers mask the key secret, the Basic header and the token with ``amask_secret`` only."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth2/token":
+            return httpx.Response(200, json={"access_token": "async-oauth", "expires_in": 3600})
+        return httpx.Response(200, json={"ok": True})
+
+    async def go() -> None:
+        transport = oauth2_async_transport(handler)
+        try:
+            await transport.call(PING)
+            await transport.call(PING)
+        finally:
+            await transport.aclose()
+
+    asyncio.run(go())
+    assert amasked == [KEY_SECRET, BASIC_CREDENTIALS, "async-oauth"]
+
+
+def test_async_basic_key_auth_masks_without_blocking(amasked: list[str]) -> None:
+    async def go() -> str:
+        return await BasicKeyAuth(KEY_ID, KEY_SECRET).acredential(_never_called)
+
+    assert asyncio.run(go()) == f"Basic {BASIC_CREDENTIALS}"
+    assert amasked == [KEY_SECRET, BASIC_CREDENTIALS]
+
+
+async def _never_called(operation: Any) -> Any:
+    raise AssertionError("Basic auth sends no token request")
 
 
 def test_no_secret_in_repr(
