@@ -3,6 +3,7 @@
 * ``soft_fail=True`` skips instead of failing on every path: poke, reschedule, the deferrable first
   check, the event the task resumes with (as Airflow's task runner resumes it:
   ``resume_execution``), and the timeout (poke, reschedule and deferred).
+* ``never_fail=True`` skips on a failure status and on any other error (a 404) on the same paths.
 * ``execution_timeout`` bounds a deferred wait of an operator with ``wait_for_completion``: the
   trigger's deadline is what is left of it, not the wait's 90-day ``timeout``.
 * A trigger that cannot start in the triggerer (connection missing there, or without its secret)
@@ -214,6 +215,58 @@ def test_a_failure_event_the_task_resumes_with_skips_with_soft_fail(
     cause = info.value.__cause__ if soft_fail else info.value
     assert isinstance(cause, SinchTerminalStatusError)
     assert api.failure_text in str(cause)
+
+
+# --- never_fail on every path ---------------------------------------------------------------------
+def _not_found(requests_mock: Any, api: Api) -> None:
+    """Every status read of ``api`` answers 404 (a wrong id): an error, not a status."""
+    _tokens(requests_mock)
+    for url in api.failure:
+        requests_mock.get(url, status_code=404, json={"error": "not found"})
+
+
+@pytest.mark.parametrize("api", APIS, ids=IDS)
+@pytest.mark.parametrize("mode", ["poke", "reschedule", "deferrable"])
+@pytest.mark.parametrize("answer", ["failure status", "404"])
+def test_never_fail_skips_on_a_failure_or_an_error_in_every_mode(
+    api: Api, mode: str, answer: str, request: Any, requests_mock: Any, make_context: Any
+) -> None:
+    request.getfixturevalue(api.conn_fixture)
+    if answer == "404":
+        _not_found(requests_mock, api)
+    else:
+        _answer_with(requests_mock, api.failure)
+    kwargs = {"deferrable": True} if mode == "deferrable" else {"mode": mode}
+    with pytest.raises(AirflowSkipException) as info:  # never TaskDeferred, never a failure
+        api.sensor(never_fail=True, **kwargs).execute(make_context())
+    assert isinstance(info.value.__cause__, SinchError)
+    if answer == "404":
+        assert info.value.__cause__.status_code == 404
+    else:
+        assert api.failure_text in str(info.value.__cause__)
+
+
+@pytest.mark.parametrize("api", APIS, ids=IDS)
+def test_never_fail_skips_on_a_failure_event_the_task_resumes_with(
+    api: Api, request: Any, monkeypatch: pytest.MonkeyPatch, make_context: Any
+) -> None:
+    request.getfixturevalue(api.conn_fixture)
+    event = _event(api, api.failure, monkeypatch, end_time=None)
+    sensor = api.sensor(deferrable=True, never_fail=True)
+    with pytest.raises(AirflowSkipException) as info:
+        sensor.resume_execution("execute_complete", {"event": json.loads(json.dumps(event))}, make_context())
+    assert api.failure_text in str(info.value.__cause__)
+
+
+@pytest.mark.parametrize("api", APIS, ids=IDS)
+def test_without_never_fail_an_error_at_the_deferrable_first_check_fails(
+    api: Api, request: Any, requests_mock: Any, make_context: Any
+) -> None:
+    request.getfixturevalue(api.conn_fixture)
+    _not_found(requests_mock, api)
+    with pytest.raises(SinchError) as info:
+        api.sensor(deferrable=True, soft_fail=True).execute(make_context())  # soft_fail: not for errors
+    assert info.value.status_code == 404
 
 
 @pytest.mark.parametrize("api", APIS, ids=IDS)

@@ -3,8 +3,8 @@
 The waiting itself (one check before deferring, the deadline passed to the trigger, one timeout
 error in every mode) lives in :mod:`airflow_provider_sinch.waits`, which the operators with
 ``wait_for_completion`` use too. This module adds what is a sensor's own: ``poke`` for
-Airflow's loop, and ``soft_fail`` honoured on every path (poke, reschedule, the deferrable
-first check, the resumed event and the timeout).
+Airflow's loop, and ``soft_fail`` and ``never_fail`` honoured on every path (poke, reschedule,
+the deferrable first check, the resumed event and the timeout).
 """
 
 from __future__ import annotations
@@ -61,11 +61,22 @@ class SinchStatusSensorBase(SinchWait, BaseSensorOperator):
 
     def execute(self, context: Context) -> Any:
         if self.deferrable:
+            # Airflow's own loop (poke, reschedule) and resume_execution (the event) apply
+            # soft_fail and never_fail; the first check before deferring is ours, so they are
+            # applied here the same way. (TaskDeferred is a BaseException: it passes through.)
+            never_fail = bool(getattr(self, "never_fail", False))
             try:
                 return self.defer_or_finish(context)
+            except AirflowSkipException:
+                raise
             except (AirflowFailException, AirflowSensorTimeout) as exc:
-                if self.soft_fail:
-                    raise AirflowSkipException(f"Skipping (soft_fail): {exc}") from exc
+                if self.soft_fail or never_fail:
+                    flag = "soft_fail" if self.soft_fail else "never_fail"
+                    raise AirflowSkipException(f"Skipping ({flag}): {exc}") from exc
+                raise
+            except Exception as exc:
+                if never_fail:
+                    raise AirflowSkipException(f"Skipping (never_fail): {exc}") from exc
                 raise
         try:
             return super().execute(context)
