@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -244,6 +245,23 @@ def oauth_router(state: EmulatorState) -> APIRouter:
     return router
 
 
+class FaultRequest(BaseModel):
+    """The body of ``POST /_emulator/faults``: the next ``count`` matching requests fail.
+
+    A body that does not fit (a missing field, a status that is not an HTTP error, an unknown
+    key) is answered 422 with FastAPI's ``detail`` naming the field.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: str = Field(description="HTTP method to match, any case: GET, POST...", min_length=1)
+    path_contains: str = Field(description="a substring of the request path to match")
+    status: int = Field(ge=400, le=599, description="the HTTP error status to answer")
+    count: int = Field(1, ge=1, description="how many matching requests fail")
+    after_processing: bool = Field(False, description="do the work first, then answer the error")
+    retry_after: str | None = Field(None, description="a Retry-After header to send with it")
+
+
 def control_router(state: EmulatorState) -> APIRouter:
     """``/_emulator/*``: test controls, not part of any Sinch API."""
     router = APIRouter(prefix="/_emulator")
@@ -257,9 +275,8 @@ def control_router(state: EmulatorState) -> APIRouter:
         return {"now": state.clock.advance(seconds).isoformat()}
 
     @router.post("/faults")
-    async def add_fault(request: Request) -> dict[str, Any]:
-        body = await request.json()
-        state.faults.append(Fault(**body))
+    async def add_fault(body: FaultRequest) -> dict[str, Any]:
+        state.faults.append(Fault(**body.model_dump()))
         return {"faults": len(state.faults)}
 
     @router.get("/requests")

@@ -23,3 +23,43 @@ def test_counts_each_method_and_path_and_leaves_out_the_controls():
 
         assert counts == {"requests": {"POST /oauth2/token": 2, "GET /oauth2/token": 1}}
         assert client.get("/_emulator/counts").json() == counts  # reading counts nothing
+
+
+def test_a_fault_fails_the_next_matching_requests_then_stops():
+    with TestClient(create_app()) as client:
+        added = client.post(
+            "/_emulator/faults",
+            json={
+                "method": "post",
+                "path_contains": "/oauth2/token",
+                "status": 503,
+                "count": 2,
+                "retry_after": "7",
+            },
+        )
+        assert added.json() == {"faults": 1}
+
+        def token() -> object:
+            return client.post(
+                "/oauth2/token",
+                data={"grant_type": "client_credentials"},
+                auth=(DEFAULT_KEY_ID, DEFAULT_KEY_SECRET),
+            )
+
+        first, second, third = token(), token(), token()
+        assert [first.status_code, second.status_code, third.status_code] == [503, 503, 200]
+        assert first.headers["Retry-After"] == "7"
+
+
+def test_a_fault_body_that_does_not_fit_is_a_422_naming_the_field():
+    """Not a 500: a missing field, a status that is not an error, an unknown key."""
+    with TestClient(create_app()) as client:
+        for body, field in [
+            ({}, "method"),
+            ({"method": "GET", "path_contains": "/x", "status": 200}, "status"),
+            ({"method": "GET", "path_contains": "/x", "status": 500, "count": 0}, "count"),
+            ({"method": "GET", "path_contains": "/x", "status": 500, "after": True}, "after"),
+        ]:
+            answer = client.post("/_emulator/faults", json=body)
+            assert answer.status_code == 422, body
+            assert field in {str(part) for error in answer.json()["detail"] for part in error["loc"]}
