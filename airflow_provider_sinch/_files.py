@@ -146,10 +146,31 @@ def check_file_format(file_format: str) -> str:
     return file_format
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A cell made only of these is a number (``+46701234567``, ``-5``, ``+1 (555) 010-0199``), not a
+#: formula that can call anything: it is left as is.
+_NUMBER_ONLY = re.compile(r"[0-9 ().,/+-]*\Z")
+
+
+def defuse_formula(value: Any) -> Any:
+    """``value``, with a leading ``'`` if it is text a spreadsheet would run as a formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed, unless it
+    holds nothing but digits, spaces and ``()+-.,/`` (a phone number, a negative number). Excel,
+    LibreOffice and Google Sheets show the text and hide the apostrophe. Anything else (other
+    text, numbers, ``None``) is returned unchanged. For CSV cells only: JSON lines and Parquet keep
+    the API's value.
+    """
+    if type(value) is str and value.startswith(_FORMULA_START) and not _NUMBER_ONLY.match(value):
+        return "'" + value
+    return value
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return value
+    return defuse_formula(value)
 
 
 class RecordWriter:

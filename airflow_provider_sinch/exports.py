@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import IO, TYPE_CHECKING, Any
 
-from airflow_provider_sinch._files import open_output
+from airflow_provider_sinch._files import defuse_formula, open_output
 from airflow_provider_sinch._time import parse_timestamp
 from airflow_provider_sinch.exceptions import SinchValidationError
 
@@ -377,10 +377,17 @@ class JsonlWriter:
         pass
 
 
-_PLAIN_KINDS = frozenset({"string", "timestamp", "int64"})
+#: Column kinds written to CSV as the API gave them (an API date-time or an integer cannot start a
+#: formula); text goes through :func:`defuse_formula`, the rest through :func:`_csv_cell`.
+_PLAIN_KINDS = frozenset({"timestamp", "int64"})
 
 
-def _csv_getter(get: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+def _csv_getter(column: Column) -> Callable[[dict[str, Any]], Any]:
+    get = column.get
+    if column.kind in _PLAIN_KINDS:
+        return get
+    if column.kind == "string":
+        return lambda record: defuse_formula(get(record))
     return lambda record: _csv_cell(get(record))
 
 
@@ -395,15 +402,17 @@ def _csv_cell(value: Any) -> Any:
 class CsvWriter:
     """CSV as spreadsheets read it: a header row, RFC 4180 quoting, ``\\r\\n`` line ends, UTF-8.
 
-    A null is an empty cell, a boolean ``true`` / ``false``, a list or object its JSON text.
+    A null is an empty cell, a boolean ``true`` / ``false``, a list or object its JSON text. Text
+    that a spreadsheet would run as a formula gets a leading ``'`` (:func:`defuse_formula`).
     """
 
     def __init__(self, fh: IO[str], kind: RecordKind) -> None:
         self.kind = kind
         self._writer = csv.writer(fh)
         self._writer.writerow(kind.column_names)
-        # Only the columns that can hold a boolean, a list or an object pay for a conversion.
-        self._getters = [c.get if c.kind in _PLAIN_KINDS else _csv_getter(c.get) for c in kind.columns]
+        # Date-times and integers are written as they come; text, booleans, lists and objects pay
+        # for a conversion.
+        self._getters = [_csv_getter(c) for c in kind.columns]
         self.count = 0
 
     def write_batch(self, records: Sequence[dict[str, Any]]) -> None:

