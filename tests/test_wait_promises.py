@@ -184,6 +184,7 @@ def test_a_failure_status_while_poking_skips_with_soft_fail(
     cause = info.value.__cause__ if soft_fail else info.value
     assert isinstance(cause, SinchTerminalStatusError)
     assert api.failure_text in str(cause)
+    assert api.failure_text in str(info.value)  # the skip's own message says why (in the task log)
 
 
 @pytest.mark.parametrize("api", APIS, ids=IDS)
@@ -215,6 +216,7 @@ def test_a_failure_event_the_task_resumes_with_skips_with_soft_fail(
     cause = info.value.__cause__ if soft_fail else info.value
     assert isinstance(cause, SinchTerminalStatusError)
     assert api.failure_text in str(cause)
+    assert api.failure_text in str(info.value)  # the skip's own message says why (in the task log)
 
 
 # --- never_fail on every path ---------------------------------------------------------------------
@@ -256,6 +258,7 @@ def test_never_fail_skips_on_a_failure_event_the_task_resumes_with(
     with pytest.raises(AirflowSkipException) as info:
         sensor.resume_execution("execute_complete", {"event": json.loads(json.dumps(event))}, make_context())
     assert api.failure_text in str(info.value.__cause__)
+    assert str(info.value).startswith("Skipping (never_fail): ") and api.failure_text in str(info.value)
 
 
 @pytest.mark.parametrize("api", APIS, ids=IDS)
@@ -295,6 +298,7 @@ def test_a_timeout_skips_with_soft_fail(
     if mode == "deferrable":
         assert isinstance(info.value.__cause__, SinchWaitTimeout)
         assert "(last status " in str(info.value.__cause__)
+        assert str(info.value).startswith("Skipping (soft_fail): Timed out waiting on ")
     else:
         assert "timed out" in str(info.value)
 

@@ -80,8 +80,30 @@ class SinchStatusSensorBase(SinchWait, BaseSensorOperator):
                 raise
         try:
             return super().execute(context)
+        except AirflowSkipException as exc:
+            raise _skip_with_reason(exc) from exc.__cause__
         except AirflowSensorTimeout as exc:
             if isinstance(exc, SinchWaitTimeout):
                 raise
             # Airflow's loop timed out: say what was waited on and its last status.
             raise self.timed_out() from exc
+
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
+        """Airflow's resume (which applies ``soft_fail`` / ``never_fail`` to the event), with the reason.
+
+        Airflow's skip says only "Skipping due to soft_fail is set to True."; the task log then
+        shows why: the failure status or the timeout the event carried.
+        """
+        try:
+            return super().resume_execution(next_method, next_kwargs, context)
+        except AirflowSkipException as exc:
+            raise _skip_with_reason(exc) from exc.__cause__
+
+
+def _skip_with_reason(skip: AirflowSkipException) -> AirflowSkipException:
+    """``skip``, or a skip whose message also gives its cause's (what Airflow's own leaves out)."""
+    cause = skip.__cause__
+    if cause is None or str(cause) in str(skip):
+        return skip
+    flag = "never_fail" if "never_fail" in str(skip) else "soft_fail"
+    return AirflowSkipException(f"Skipping ({flag}): {cause}")
