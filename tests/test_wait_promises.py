@@ -258,7 +258,8 @@ def test_never_fail_skips_on_a_failure_event_the_task_resumes_with(
     with pytest.raises(AirflowSkipException) as info:
         sensor.resume_execution("execute_complete", {"event": json.loads(json.dumps(event))}, make_context())
     assert api.failure_text in str(info.value.__cause__)
-    assert str(info.value).startswith("Skipping (never_fail): ") and api.failure_text in str(info.value)
+    assert str(info.value).startswith("Skipping (never_fail): ")
+    assert api.failure_text in str(info.value)
 
 
 @pytest.mark.parametrize("api", APIS, ids=IDS)
