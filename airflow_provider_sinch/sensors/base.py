@@ -61,27 +61,23 @@ class SinchStatusSensorBase(SinchWait, BaseSensorOperator):
 
     def execute(self, context: Context) -> Any:
         if self.deferrable:
-            # Airflow's own loop (poke, reschedule) and resume_execution (the event) apply
-            # soft_fail and never_fail; the first check before deferring is ours, so they are
-            # applied here the same way. (TaskDeferred is a BaseException: it passes through.)
-            never_fail = bool(getattr(self, "never_fail", False))
+            # Airflow's loop (poke, reschedule) applies soft_fail and never_fail itself; the first
+            # check before deferring is ours, so they are applied here the same way.
+            # (TaskDeferred is a BaseException: it passes through.)
             try:
                 return self.defer_or_finish(context)
-            except AirflowSkipException:
-                raise
-            except (AirflowFailException, AirflowSensorTimeout) as exc:
-                if self.soft_fail or never_fail:
-                    flag = "soft_fail" if self.soft_fail else "never_fail"
-                    raise AirflowSkipException(f"Skipping ({flag}): {exc}") from exc
-                raise
             except Exception as exc:
-                if never_fail:
-                    raise AirflowSkipException(f"Skipping (never_fail): {exc}") from exc
-                raise
+                skip = self._as_skip(exc)
+                if skip is None:
+                    raise
+                raise skip from skip.__cause__
         try:
             return super().execute(context)
         except AirflowSkipException as exc:
-            raise _skip_with_reason(exc) from exc.__cause__
+            skip = self._as_skip(exc)
+            if skip is None:
+                raise
+            raise skip from skip.__cause__
         except AirflowSensorTimeout as exc:
             if isinstance(exc, SinchWaitTimeout):
                 raise
@@ -89,21 +85,35 @@ class SinchStatusSensorBase(SinchWait, BaseSensorOperator):
             raise self.timed_out() from exc
 
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
-        """Airflow's resume (which applies ``soft_fail`` / ``never_fail`` to the event), with the reason.
+        """Airflow's resume, with ``soft_fail`` / ``never_fail`` applied to the event and the reason given.
 
-        Airflow's skip says only "Skipping due to soft_fail is set to True."; the task log then
-        shows why: the failure status or the timeout the event carried.
+        Airflow 3.3's skip says only "Skipping due to soft_fail is set to True."; Airflow 3.1 does
+        not apply ``never_fail`` here. Either way the skip now reads ``Skipping (<flag>): <reason>``.
         """
         try:
             return super().resume_execution(next_method, next_kwargs, context)
-        except AirflowSkipException as exc:
-            raise _skip_with_reason(exc) from exc.__cause__
+        except Exception as exc:
+            skip = self._as_skip(exc)
+            if skip is None:
+                raise
+            raise skip from skip.__cause__
 
+    def _as_skip(self, exc: Exception) -> AirflowSkipException | None:
+        """The skip ``soft_fail`` / ``never_fail`` make of ``exc``, naming its reason; ``None``: raise it.
 
-def _skip_with_reason(skip: AirflowSkipException) -> AirflowSkipException:
-    """``skip``, or a skip whose message also gives its cause's (what Airflow's own leaves out)."""
-    cause = skip.__cause__
-    if cause is None or str(cause) in str(skip):
+        ``soft_fail`` skips on a failure status and a timeout, ``never_fail`` on any error. A skip
+        Airflow already made is given its cause's message; any other skip stays as it is.
+        """
+        never_fail = bool(getattr(self, "never_fail", False))
+        reason: BaseException | None
+        if isinstance(exc, AirflowSkipException):
+            reason = exc.__cause__
+            if reason is None or str(exc).startswith("Skipping ("):
+                return None
+        elif never_fail or (self.soft_fail and isinstance(exc, (AirflowFailException, AirflowSensorTimeout))):
+            reason = exc
+        else:
+            return None
+        skip = AirflowSkipException(f"Skipping ({'soft_fail' if self.soft_fail else 'never_fail'}): {reason}")
+        skip.__cause__ = reason
         return skip
-    flag = "never_fail" if "never_fail" in str(skip) else "soft_fail"
-    return AirflowSkipException(f"Skipping ({flag}): {cause}")
