@@ -479,9 +479,14 @@ class RegistrationFeed(ChangeFeed):
     10DLC lists filter by status but not by date, and a project keeps its approved registrations
     for years. So each round lists the registrations still in flight (:data:`IN_FLIGHT_STATUSES`,
     usually a page) and looks up those that left since the last round: in one list of the other
-    statuses when that takes fewer requests than they are, else one Get each. The first round
-    also lists every registration with an outcome (once), so a watcher sees what the stream's
-    start found.
+    statuses when that takes fewer requests than they are, else one Get each.
+
+    A registration submitted and settled between two rounds is never in flight when a round
+    looks. So each round also reads the project's ``totalSize`` (a one-item page of the whole
+    list): when it differs from the last round's (a registration was submitted), or the answer has
+    none, the registrations with an outcome are listed. The first round lists them too, so a
+    watcher sees what the stream's start found. A round costs two requests when nothing was
+    submitted.
     """
 
     project_id: str
@@ -492,10 +497,13 @@ class RegistrationFeed(ChangeFeed):
     def poll(self, memory: dict[str, Any], now: datetime) -> Operation[list[Change]]:
         in_flight = yield from list_registrations(self.project_id, IN_FLIGHT_STATUSES)
         changes = _changes(in_flight.items.values())
-        outcome_statuses = [s for statuses in REGISTRATION_OUTCOMES.values() for s in statuses]
-        if "in_flight" not in memory:
+        probe = yield list_campaigns_page(self.project_id, page_size=1)
+        total = probe.get("totalSize") if isinstance(probe, Mapping) else None
+        if "in_flight" not in memory or total is None or total != memory.get("total"):
+            outcome_statuses = [s for statuses in REGISTRATION_OUTCOMES.values() for s in statuses]
             settled = yield from list_registrations(self.project_id, outcome_statuses)
             changes += _changes(settled.items.values())
+        memory["total"] = total
         retries: dict[str, int] = memory.get("retries", {})
         departed = sorted(set(memory.get("in_flight", ())) - set(in_flight.items))
         if len(departed) > 1:

@@ -206,9 +206,12 @@ def test_registration_feed_looks_up_those_that_left_review() -> None:
     }
     first, calls = run(
         feed.poll(memory, NOW),
-        lambda c: in_review if "SUBMITTED" in str(c.params) else {"campaignRegistrations": []},
+        lambda c: (
+            in_review if "SUBMITTED" in str(c.params) else {"campaignRegistrations": [], "totalSize": 2}
+        ),
     )
-    assert len(calls) == 2  # in flight, then (first round only) those with an outcome
+    assert len(calls) == 3  # in flight, the project's size, then (first round) those with an outcome
+    assert calls[1] == "GET /v1/projects/p1/campaignRegistrations?pageSize=1"
     assert memory["in_flight"] == {"r1", "r2"}
     assert [c.status for c in first] == ["SUBMITTED", "SUBMITTED"]
 
@@ -222,12 +225,16 @@ def test_registration_feed_looks_up_those_that_left_review() -> None:
             }
         if path.endswith("/r2"):
             raise SinchNotFoundError("gone", status_code=404)
-        return {"campaignRegistrations": [{"campaignRegistrationId": "r2", "status": "SUBMITTED"}]}
+        return {
+            "campaignRegistrations": [{"campaignRegistrationId": "r2", "status": "SUBMITTED"}],
+            "totalSize": 2,
+        }
 
     second, calls = run(feed.poll(memory, NOW), later)
-    assert calls == [
+    assert calls == [  # nothing submitted since (totalSize unchanged): no list of the outcomes
         "GET /v1/projects/p1/campaignRegistrations?"
         "status=SINCH_APPROVED&status=SINCH_REVIEW&status=SUBMITTED&pageSize=100",
+        "GET /v1/projects/p1/campaignRegistrations?pageSize=1",
         "GET /v1/projects/p1/campaignRegistrations/r1",
     ]
     assert [(c.resource_id, c.status) for c in second] == [("r2", "SUBMITTED"), ("r1", "APPROVED")]
@@ -246,6 +253,34 @@ def test_registration_feed_looks_up_those_that_left_review() -> None:
         assert ("r2" in memory["in_flight"]) == (round_number <= 3)
     assert ten_dlc.registration_outcome("ACTIVE") == "approved"
     assert ten_dlc.registration_outcome("EXPIRED") is None
+
+
+def test_registration_feed_sees_one_submitted_and_settled_between_two_rounds() -> None:
+    """Never in flight when a round looked: the project's totalSize grew, so the outcomes are listed."""
+    feed = ten_dlc.RegistrationFeed(PROJECT)
+    memory: dict[str, Any] = {}
+    settled: list[dict[str, Any]] = []
+
+    def answer(call: Call) -> Any:
+        params = dict(call.params or [])
+        if "status" not in params:  # the one-item page of the whole project
+            return {"campaignRegistrations": settled[:1], "totalSize": len(settled)}
+        wanted = {v for k, v in call.params or [] if k == "status"}
+        return {"campaignRegistrations": [r for r in settled if r["status"] in wanted]}
+
+    first, _ = run(feed.poll(memory, NOW), answer)
+    assert first == []
+    quiet, calls = run(feed.poll(memory, NOW), answer)
+    assert quiet == []
+    assert len(calls) == 2  # nothing new: the in-flight list and the size, no more
+    approved = {"campaignRegistrationId": "g", "status": "ACTIVE", "modifiedDate": "2026-03-01T11:59:30Z"}
+    settled.append(approved)
+    found, calls = run(feed.poll(memory, NOW), answer)
+    assert [(c.resource_id, c.status) for c in found] == [("g", "ACTIVE")]
+    assert calls[-1].startswith("GET /v1/projects/p1/campaignRegistrations?status=ACTIVE&status=APPROVED")
+    again, calls = run(feed.poll(memory, NOW), answer)
+    assert again == []
+    assert len(calls) == 2
 
 
 def test_short_code_feed_pages_newest_change_first_until_older_ones() -> None:
