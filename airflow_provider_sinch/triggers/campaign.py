@@ -71,6 +71,8 @@ class SinchCampaignSentEventTrigger(SinchEventTrigger):
 
     connection_kind = connections.CAMPAIGN
     resource_label = "Campaign"
+    #: ``send_date`` is to the minute (``yyyy-mm-dd HH:MM:00``).
+    timestamp_resolution = 60.0
 
     def __init__(self, *, campaign_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -164,6 +164,17 @@ class SinchEventTrigger(BaseEventTrigger):
 
     connection_kind: ClassVar[ConnectionKind]
     resource_label: ClassVar[str] = "Sinch resource"
+    #: Seconds of precision of the Sinch time a change is dated by: a watcher's first floor is
+    #: moved back by as much, so a change made just after it starts, but dated in the same
+    #: second (or minute), is not taken for history.
+    timestamp_resolution: ClassVar[float] = 1.0
+    #: The shortest ``poll_interval`` accepted, in seconds.
+    MIN_POLL_INTERVAL: ClassVar[float] = 1.0
+    #: Seconds between two events of one round. Airflow up to 3.3 gives an asset-triggered run
+    #: only the events up to the first one queued: events that follow it before the scheduler
+    #: has made that run start no run of their own until the next event (apache/airflow#54659,
+    #: fixed in 3.4). Spacing a burst lets the scheduler make one run per event.
+    EVENT_SPACING: ClassVar[float] = 5.0
 
     def __init__(
         self,
@@ -176,7 +187,15 @@ class SinchEventTrigger(BaseEventTrigger):
     ) -> None:
         super().__init__()
         self.sinch_conn_id = sinch_conn_id
-        self.poll_interval = float(poll_interval)
+        try:
+            self.poll_interval = float(poll_interval)
+        except (TypeError, ValueError):
+            raise ValueError(f"poll_interval must be a number of seconds, got {poll_interval!r}") from None
+        if not self.poll_interval >= self.MIN_POLL_INTERVAL:  # also refuses NaN
+            raise ValueError(
+                f"poll_interval must be at least {self.MIN_POLL_INTERVAL:g} second, got {poll_interval!r} "
+                "(Sinch suggests about an hour for 10DLC)"
+            )
         moment = parse_timestamp(since) if since is not None else None
         if since is not None and moment is None:
             raise ValueError(f"since must be an ISO 8601 date or a datetime, got {since!r}")
@@ -287,7 +306,9 @@ class SinchEventTrigger(BaseEventTrigger):
 
     async def _open_cursor(self) -> tuple[Cursor, bool]:
         """The cursor, and whether it is durable (in the asset state store)."""
-        now = _base._now()
+        # A first floor a little in the past: Sinch dates changes to the second (the Campaign API's
+        # send_date to the minute), so a change just after the start may carry an earlier time.
+        now = _base._now() - self.timestamp_resolution
         since = _epoch(parse_timestamp(self.since)) if self.since else None
         store = self._store()
         if store is not None:
@@ -337,10 +358,14 @@ class SinchEventTrigger(BaseEventTrigger):
             (c for c in changes if watched is None or c.resource_id == watched),
             key=lambda c: (c.changed_at is None, c.changed_at or datetime.min.replace(tzinfo=timezone.utc)),
         )
+        fired = False
         for change in ordered:
             outcome = self.outcome(change)
             if not cursor.see(change, outcome) or outcome is None:
                 continue
+            if fired:  # before the cursor is written: a restart meanwhile loses nothing
+                await asyncio.sleep(self.EVENT_SPACING)
+            fired = True
             cursor.reported_now(change, outcome)
             if durable:
                 try:  # before the event: at most once, see the module's docstring
@@ -351,16 +376,30 @@ class SinchEventTrigger(BaseEventTrigger):
             self.log.info("%s is %s (%s)", event["resource"], change.status, outcome)
             yield TriggerEvent(event)
 
+    def describe(self) -> str:
+        """What this watcher watches, for its log lines (the triggerer names no DAG or asset)."""
+        what = self.watched_id()
+        scope = f" {what}" if what else "s"
+        project = self._resolved_project_id or self.project_scope()
+        where = f" of project {project}" if project else ""
+        return f"{self.resource_label}{scope}{where} (connection {self.sinch_conn_id!r})"
+
     async def filter_shared_stream(self, shared_stream: AsyncIterator[Any]) -> AsyncIterator[TriggerEvent]:
-        """This watcher's events from the (shared) rounds, after catching up from its cursor."""
+        """This watcher's events from the (shared) rounds, after catching up from its cursor.
+
+        A failed round logs one line naming what is watched and the connection: a warning for a
+        transient error, an error otherwise (bad credentials, a wrong host); the next round is
+        tried either way.
+        """
         cursor, durable = await self._open_cursor()
         behind = cursor.floor < _base._now() - 1.0
         while True:
+            catch_up_error: Exception | None = None
             if behind:
                 try:
                     caught = await self._catch_up(cursor)
                 except Exception as exc:
-                    self.log.warning("Catching up failed, will try again next round: %s", exc)
+                    catch_up_error = exc
                 else:
                     behind = False
                     async for event in self._transitions(caught, cursor, durable):
@@ -369,12 +408,15 @@ class SinchEventTrigger(BaseEventTrigger):
                 feed_round = await anext(shared_stream)
             except StopAsyncIteration:
                 return
-            if feed_round.error is not None:
-                transient = isinstance(feed_round.error, TRANSIENT_ERRORS) and not isinstance(
-                    feed_round.error, SinchTLSError
+            error = feed_round.error
+            if error is None and catch_up_error is not None:
+                self.log.warning(
+                    "Catching up on %s failed, will try again next round: %s", self.describe(), catch_up_error
                 )
+            if error is not None:
+                transient = isinstance(error, TRANSIENT_ERRORS) and not isinstance(error, SinchTLSError)
                 level = self.log.warning if transient else self.log.error
-                level("Watching Sinch failed, will try again next round: %s", feed_round.error)
+                level("Watching %s failed, will try again next round: %s", self.describe(), error)
                 continue
             async for event in self._transitions(feed_round.changes, cursor, durable):
                 yield event

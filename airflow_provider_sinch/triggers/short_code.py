@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_sinch import connections
 from airflow_provider_sinch.apis import short_code as api
-from airflow_provider_sinch.statuses import CARRIER_ORDER_FAILURE, SHORT_CODE_FAILURE, SHORT_CODE_SUCCESS
+from airflow_provider_sinch.statuses import (
+    CARRIER_ORDER_FAILURE,
+    SHORT_CODE_FAILURE,
+    SHORT_CODE_SUCCESS,
+    ShortCodeCampaignStatus,
+    string_list,
+    validate_statuses,
+)
 from airflow_provider_sinch.triggers.base import SinchPollingTrigger
 from airflow_provider_sinch.triggers.events import SinchEventTrigger
 
@@ -148,7 +155,9 @@ class SinchShortCodeCampaignEventTrigger(SinchEventTrigger):
 
     :param project_id: the Sinch project; default: the connection extra's ``project_id``.
     :param campaign_id: watch this campaign only; default: every campaign of the project.
-    :param statuses: report only these statuses; default: every status change.
+    :param statuses: report only these statuses (a list, or a comma-separated / JSON list); default:
+        every status change. Statuses are case-sensitive: ``"completed"`` is refused with the right
+        spelling, a status the document does not list is warned about.
     """
 
     connection_kind = connections.SHORT_CODE
@@ -165,7 +174,8 @@ class SinchShortCodeCampaignEventTrigger(SinchEventTrigger):
         super().__init__(**kwargs)
         self.project_id = project_id
         self.campaign_id = campaign_id
-        self.statuses = _strings([statuses] if isinstance(statuses, str) else statuses) if statuses else None
+        values = validate_statuses("statuses", string_list("statuses", statuses), ShortCodeCampaignStatus)
+        self.statuses = list(values) if values else None
 
     def own_kwargs(self) -> dict[str, Any]:
         return {"project_id": self.project_id, "campaign_id": self.campaign_id, "statuses": self.statuses}

@@ -38,6 +38,10 @@ def test_waits_and_a_watcher_share_their_polls_against_the_emulator(
     emulator.state.request_log.clear()
     watched: list[dict[str, Any]] = []
 
+    # The emulator reviews in fractions of a second: so may this test's watcher poll.
+    monkeypatch.setattr(Sinch10DLCRegistrationEventTrigger, "MIN_POLL_INTERVAL", 0.1)
+    monkeypatch.setattr(Sinch10DLCRegistrationEventTrigger, "EVENT_SPACING", 0.0)  # no scheduler here
+
     async def scenario() -> list[dict[str, Any]]:
         watcher = Sinch10DLCRegistrationEventTrigger(sinch_conn_id="emulated", poll_interval=0.2)
 

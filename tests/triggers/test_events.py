@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import math
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -277,6 +279,66 @@ def test_10dlc_watcher_fires_once_per_transition_and_not_again_after_a_restart(
     assert made[0].lists()  # it listed, it did not read each registration
 
 
+def test_a_registration_submitted_and_settled_between_two_rounds_is_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Never in flight when a round looks (found by a new user): reported the round after it settled."""
+    timelines: dict[str, Timeline] = {
+        "old": [(-86400.0, "ACTIVE")],
+        "g": [(130.0, "SINCH_REVIEW"), (140.0, "SINCH_APPROVED"), (150.0, "ACTIVE")],
+        "h": [(250.0, "SINCH_REVIEW"), (260.0, "SINCH_REJECTED")],
+    }
+    wire(monkeypatch, "10dlc", timelines)
+    events: list[dict[str, Any]] = []
+    seen_at: list[float] = []
+
+    async def scenario() -> None:
+        watcher = Sinch10DLCRegistrationEventTrigger(sinch_conn_id="sinch", poll_interval=INTERVAL)
+        watcher.asset_state_store = FakeStore()
+
+        async def consume() -> None:
+            async for event in watcher.run():
+                events.append(event.payload)
+                seen_at.append(asyncio.get_running_loop().time())
+
+        task = asyncio.ensure_future(consume())
+        await asyncio.sleep(600.0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    run_virtual(scenario(), monkeypatch)
+
+    assert payload_ids(events) == [("g", "approved"), ("h", "rejected")]
+    assert seen_at[0] - 150.0 <= INTERVAL  # within one interval of settling
+    assert seen_at[1] - 260.0 <= INTERVAL
+
+
+def test_events_of_one_round_are_spaced_so_that_each_starts_a_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three approvals at once fire EVENT_SPACING apart (Airflow <= 3.3 merges a burst, see the class)."""
+    timelines: dict[str, Timeline] = {rid: [(-10.0, "SUBMITTED"), (100.0, "APPROVED")] for rid in "abc"}
+    wire(monkeypatch, "10dlc", timelines)
+    seen_at: list[float] = []
+
+    async def scenario() -> None:
+        watcher = Sinch10DLCRegistrationEventTrigger(sinch_conn_id="sinch", poll_interval=INTERVAL)
+        watcher.asset_state_store = FakeStore()
+
+        async def consume() -> None:
+            async for _ in watcher.run():
+                seen_at.append(asyncio.get_running_loop().time())
+
+        task = asyncio.ensure_future(consume())
+        await asyncio.sleep(300.0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    run_virtual(scenario(), monkeypatch)
+
+    spacing = Sinch10DLCRegistrationEventTrigger.EVENT_SPACING
+    assert spacing >= 5.0
+    assert [round(t - seen_at[0], 3) for t in seen_at] == [0.0, spacing, 2 * spacing]
+
+
 def watcher_key() -> str:
     return Sinch10DLCRegistrationEventTrigger(sinch_conn_id="sinch", poll_interval=INTERVAL).cursor_key()
 
@@ -408,14 +470,19 @@ def test_failed_rounds_are_waited_out(
     run_virtual(scenario(), monkeypatch)
 
     assert payload_ids(seen) == [("r1", "approved"), ("r2", "rejected")]
-    assert "Watching Sinch failed, will try again next round" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    failures = [line for line in out.splitlines() if "will try again next round" in line]
+    # One line per failed round (rounds at 180, 240, 300, 360), naming what and which connection.
+    assert len(failures) == 4
+    assert "Watching 10DLC campaign registrations of project proj-1 (connection 'sinch')" in failures[0]
 
 
 def test_short_code_watcher_reports_each_status_change_once(monkeypatch: pytest.MonkeyPatch) -> None:
     timelines: dict[str, Timeline] = {
         "c-old": [(-5000.0, "COMPLETED")],
-        "c1": [(0.0, "PENDING_REVIEW"), (100.0, "REVIEWING"), (250.0, "COMPLETED")],
-        "c2": [(0.0, "REVIEWING"), (200.0, "AWAITING_CLIENT_UPDATE")],
+        # in these statuses since before the watcher started: history
+        "c1": [(-10.0, "PENDING_REVIEW"), (100.0, "REVIEWING"), (250.0, "COMPLETED")],
+        "c2": [(-10.0, "REVIEWING"), (200.0, "AWAITING_CLIENT_UPDATE")],
     }
     wire(monkeypatch, "short_code", timelines)
     store = FakeStore()
@@ -429,7 +496,7 @@ def test_short_code_watcher_reports_each_status_change_once(monkeypatch: pytest.
             sinch_conn_id="sinch", poll_interval=INTERVAL, statuses=["COMPLETED"]
         )
         await asyncio.gather(collect(watcher, 230.0, everything), collect(only_completed, 600.0, completed))
-        await collect(restart(watcher, store), 600.0, everything)
+        await collect(restart(watcher, store), 900.0, everything)  # back at t=600
 
     run_virtual(scenario(), monkeypatch)
 
@@ -512,11 +579,13 @@ def test_watchers_of_one_account_share_one_poll_through_airflows_shared_streams(
     assert payload_ids(results[0]) == [("r1", "approved"), ("r2", "rejected")]
     assert payload_ids(results[1]) == [("r2", "rejected")]
     assert payload_ids(results[2]) == [("r1", "approved")]
-    # One poll for the three: per round one list of the registrations in flight (plus, in the
-    # first, one of those with an outcome), whatever the number of watchers.
-    rounds = [t for t, r in made[0].lists()]
-    assert len(rounds) == len(set(rounds)) + 1
-    assert len(set(rounds)) == 12  # t = 0, 60, ..., 660
+    # One poll for the three, whatever the number of watchers: per round one list of the
+    # registrations in flight and one read of the project's size (plus, in the first round and
+    # after a submission, one list of those with an outcome).
+    per_round = Counter(t for t, r in made[0].lists())
+    assert len(per_round) == 12  # t = 0, 60, ..., 660
+    assert set(per_round.values()) <= {2, 3}
+    assert sum(n == 3 for n in per_round.values()) <= 1 + 2  # the first round, one per submission
 
 
 def test_watchers_of_other_accounts_or_intervals_do_not_share() -> None:
@@ -565,6 +634,48 @@ def test_watchers_serialize_to_json_and_refuse_bad_arguments() -> None:
         Sinch10DLCRegistrationEventTrigger(sinch_conn_id="sinch", outcomes=["approved", "paid"])
     with pytest.raises(ValueError, match="since must be an ISO 8601 date"):
         SinchCampaignSentEventTrigger(sinch_conn_id="sinch", since="last tuesday")
+
+
+@pytest.mark.parametrize("interval", [0, -5, 0.5, math.nan, "often"])
+def test_a_poll_interval_under_a_second_is_refused(interval: Any) -> None:
+    """``poll_interval=0`` made 1,452 list requests in 3 s (found by a new user)."""
+    with pytest.raises(ValueError, match="poll_interval must be"):
+        Sinch10DLCRegistrationEventTrigger(sinch_conn_id="sinch", poll_interval=interval)
+
+
+def test_short_code_statuses_are_read_as_a_list_and_checked(caplog: pytest.LogCaptureFixture) -> None:
+    def statuses(value: Any) -> Any:
+        return SinchShortCodeCampaignEventTrigger(sinch_conn_id="sinch", statuses=value).statuses
+
+    assert statuses("COMPLETED,CANCELLED") == [
+        "COMPLETED",
+        "CANCELLED",
+    ]  # not one status "COMPLETED,CANCELLED"
+    assert statuses('["COMPLETED", "CANCELLED"]') == ["COMPLETED", "CANCELLED"]
+    assert statuses("COMPLETED") == ["COMPLETED"]
+    assert statuses(None) is None
+    with pytest.raises(ValueError, match="case-sensitive; did you mean 'completed' -> 'COMPLETED'"):
+        statuses(["completed"])
+    assert statuses(["NEW_STATUS"]) == ["NEW_STATUS"]  # Sinch may add one: warned, not refused
+    assert "statuses has statuses the API does not document: ['NEW_STATUS']" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("trigger", "back"), [(SinchCampaignSentEventTrigger, 60.0), (Sinch10DLCRegistrationEventTrigger, 1.0)]
+)
+def test_a_first_floor_allows_for_the_precision_of_sinch_dates(
+    trigger: type[SinchEventTrigger], back: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A campaign sent just after the watcher started has a send_date to the minute, maybe earlier."""
+    monkeypatch.setattr(events_module._base, "_now", lambda: 1_800_000_010.0)
+    watcher = trigger(sinch_conn_id="sinch")
+    watcher.asset_state_store = FakeStore()
+    cursor, durable = asyncio.run(watcher._open_cursor())
+    assert durable
+    assert cursor.floor == 1_800_000_010.0 - back
+    sent = Change("k", "sent", datetime.fromtimestamp(1_800_000_000.0, timezone.utc))  # same minute
+    if trigger is SinchCampaignSentEventTrigger:
+        assert cursor.see(sent, "sent")
 
 
 def change(rid: str, status: str, seconds: float | None) -> Change:
