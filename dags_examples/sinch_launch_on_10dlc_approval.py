@@ -3,8 +3,9 @@
 No task polls Sinch: an ``AssetWatcher`` in the triggerer
 (:class:`~airflow_provider_sinch.triggers.ten_dlc.Sinch10DLCRegistrationEventTrigger`) watches
 the project of ``sinch_10dlc_default`` and updates the asset ``sinch_10dlc_registration_approved``
-once per registration approved; each update starts this DAG, which reads the registration from
-the event and sends the launch campaign (a copy of a template, sent now) on the Campaign API.
+once per registration approved; each update starts this DAG, which reads the registrations from
+the run's events (Airflow may put several approvals in one run) and sends one launch campaign per
+approval (a copy of a template, sent now) on the Campaign API.
 
 Needs a scheduler, a DAG processor and a triggerer (Airflow 3.3 for the shared poll and the
 watcher's durable cursor), the ``sinch_10dlc_default`` connection with ``project_id`` in its
@@ -64,34 +65,30 @@ with DAG(
 ) as dag:
 
     @task
-    def approved_registration(**context: Any) -> dict[str, Any]:
-        """The approval that started this run: the watcher's event, or the param of a manual run."""
+    def approved_registrations(**context: Any) -> list[dict[str, Any]]:
+        """Every approval that started this run (a run may carry several), or the param of a manual run."""
         events = context["triggering_asset_events"].get(registration_approved) or []
-        if events:
-            payload = events[-1].extra["payload"]
-        else:
+        payloads = [event.extra["payload"] for event in events]
+        if not payloads:
             rid = context["params"]["campaign_registration_id"]
             if not rid:
                 raise ValueError("No approval event: trigger the DAG with a campaign_registration_id")
-            payload = {"campaign_registration_id": rid, "status": "APPROVED", "summary": {}}
-        summary = payload.get("summary") or {}
-        print(
-            f"10DLC registration {payload['campaign_registration_id']} is {payload['status']} "
-            f"(TCR campaign {summary.get('campaignId')}): sending the launch campaign"
-        )
-        return {
-            "campaign_registration_id": payload["campaign_registration_id"],
-            "tcr_campaign_id": summary.get("campaignId"),
-        }
+            payloads = [{"campaign_registration_id": rid, "status": "APPROVED", "summary": {}}]
+        launches = []
+        for payload in payloads:
+            summary = payload.get("summary") or {}
+            print(
+                f"10DLC registration {payload['campaign_registration_id']} is {payload['status']} "
+                f"(TCR campaign {summary.get('campaignId')}): sending the launch campaign"
+            )
+            launches.append({"name": f"Launch for {payload['campaign_registration_id']}"})
+        return launches
 
-    approval = approved_registration()
-
-    launch = SinchCreateCampaignOperator(
+    # One launch campaign per approval: a mapped task, each instance with its own idempotency tag,
+    # so a retried instance finds its campaign instead of making a second one.
+    SinchCreateCampaignOperator.partial(
         task_id="send_launch_campaign",
         template_campaign_id="{{ params.template_campaign_id }}",
-        name="Launch for {{ ti.xcom_pull(task_ids='approved_registration')['campaign_registration_id'] }}",
         contacts=str(CONTACTS_CSV),
         contacts_header=True,
-    )
-
-    approval >> launch
+    ).expand_kwargs(approved_registrations())

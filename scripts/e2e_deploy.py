@@ -824,7 +824,7 @@ def check_launch(api: AirflowApi, deployment: Deployment) -> None:
         f"{LAUNCH_DAG}: run {launch['dag_run_id']} is {launch['run_type']} and ended {launch['state']}",
     )
     run = Run(LAUNCH_DAG, None, "success", run_id=launch["dag_run_id"])
-    text = task_log(api, run, "approved_registration", 1)
+    text = task_log(api, run, "approved_registrations", 1)
     check(
         f"10DLC registration {registration_id} is " in text and "sending the launch campaign" in text,
         f"{LAUNCH_DAG}: the run read registration {registration_id} (the 10DLC run's) from the event",

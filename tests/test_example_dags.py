@@ -33,10 +33,18 @@ def test_every_example_is_there(dagbag):
     assert set(dagbag.dag_ids) >= EXPECTED
 
 
+def _operator_class(task: object) -> type:
+    """The task's operator class, also for a mapped task (``partial().expand()``)."""
+    mapped = getattr(task, "operator_class", None)
+    return mapped if isinstance(mapped, type) else type(task)
+
+
 def test_examples_use_the_sinch_operators(dagbag):
     for dag_id in EXPECTED & set(dagbag.dag_ids):
         dag = dagbag.dags[dag_id]
-        assert any(type(t).__module__.startswith("airflow_provider_sinch") for t in dag.tasks), dag_id
+        assert any(_operator_class(t).__module__.startswith("airflow_provider_sinch") for t in dag.tasks), (
+            dag_id
+        )
 
 
 def test_the_launch_dag_is_started_by_the_10dlc_approval_watcher(dagbag):
@@ -57,4 +65,16 @@ def test_the_launch_dag_is_started_by_the_10dlc_approval_watcher(dagbag):
     assert isinstance(watcher.trigger, Sinch10DLCRegistrationEventTrigger)
     assert watcher.trigger.outcomes == ["approved"]
     assert watcher.trigger.shared_stream_key() is not None
-    assert dag.task_dict["approved_registration"].downstream_task_ids == {"send_launch_campaign"}
+    assert dag.task_dict["approved_registrations"].downstream_task_ids == {"send_launch_campaign"}
+
+    # A run may carry several approvals (Airflow merges events queued together): one launch each.
+    class Event:
+        def __init__(self, rid: str) -> None:
+            self.extra = {"payload": {"campaign_registration_id": rid, "status": "ACTIVE", "summary": {}}}
+
+    collect = dag.task_dict["approved_registrations"].python_callable
+    events = {module.registration_approved: [Event("R1"), Event("R2"), Event("R3")]}
+    launches = collect(triggering_asset_events=events, params={"campaign_registration_id": None})
+    assert launches == [{"name": "Launch for R1"}, {"name": "Launch for R2"}, {"name": "Launch for R3"}]
+    manual = collect(triggering_asset_events={}, params={"campaign_registration_id": "R9"})
+    assert manual == [{"name": "Launch for R9"}]
