@@ -1,6 +1,6 @@
 """A thousand waits on one account: the provider's triggers in one asyncio loop, like a triggerer.
 
-``python benchmarks/many_waits.py`` (about 4 minutes) starts the emulator in its own process,
+``python benchmarks/many_waits.py`` (about 6 minutes) starts the emulator in its own process,
 then, for each mode, submits N 10DLC registrations (its own project) and runs N
 ``Sinch10DLCCampaignStatusTrigger`` in a fresh interpreter (so that memory is the triggers' own)
 until each has its event. The emulator approves every registration ``3 * --step`` seconds after
