@@ -72,9 +72,18 @@ def test_the_launch_dag_is_started_by_the_10dlc_approval_watcher(dagbag):
         def __init__(self, rid: str) -> None:
             self.extra = {"payload": {"campaign_registration_id": rid, "status": "ACTIVE", "summary": {}}}
 
+    class TriggeringEvents:
+        """Airflow's accessor, looked up by asset (an Asset with watchers is unhashable on 3.1)."""
+
+        def __init__(self, events: list[Event]) -> None:
+            self.events = events
+
+        def get(self, asset: object, default: object = None) -> object:
+            return self.events if asset == module.registration_approved else default
+
     collect = dag.task_dict["approved_registrations"].python_callable
-    events = {module.registration_approved: [Event("R1"), Event("R2"), Event("R3")]}
+    events = TriggeringEvents([Event("R1"), Event("R2"), Event("R3")])
     launches = collect(triggering_asset_events=events, params={"campaign_registration_id": None})
     assert launches == [{"name": "Launch for R1"}, {"name": "Launch for R2"}, {"name": "Launch for R3"}]
-    manual = collect(triggering_asset_events={}, params={"campaign_registration_id": "R9"})
+    manual = collect(triggering_asset_events=TriggeringEvents([]), params={"campaign_registration_id": "R9"})
     assert manual == [{"name": "Launch for R9"}]
