@@ -313,14 +313,18 @@ def test_a_registration_submitted_and_settled_between_two_rounds_is_reported(
     assert seen_at[1] - 260.0 <= INTERVAL
 
 
-def test_events_of_one_round_are_spaced_so_that_each_starts_a_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Three approvals at once fire EVENT_SPACING apart (Airflow <= 3.3 merges a burst, see the class)."""
+@pytest.mark.parametrize(("interval", "spacing"), [(INTERVAL, 5.0), (6.0, 2.0)])
+def test_events_of_one_round_are_spaced_so_that_each_starts_a_run(
+    monkeypatch: pytest.MonkeyPatch, interval: float, spacing: float
+) -> None:
+    """Three approvals at once fire EVENT_SPACING apart (Airflow <= 3.3 merges a burst, see the class),
+    a burst taking at most one interval."""
     timelines: dict[str, Timeline] = {rid: [(-10.0, "SUBMITTED"), (100.0, "APPROVED")] for rid in "abc"}
     wire(monkeypatch, "10dlc", timelines)
     seen_at: list[float] = []
 
     async def scenario() -> None:
-        watcher = Sinch10DLCRegistrationEventTrigger(sinch_conn_id="sinch", poll_interval=INTERVAL)
+        watcher = Sinch10DLCRegistrationEventTrigger(sinch_conn_id="sinch", poll_interval=interval)
         watcher.asset_state_store = FakeStore()
 
         async def consume() -> None:
@@ -334,8 +338,7 @@ def test_events_of_one_round_are_spaced_so_that_each_starts_a_run(monkeypatch: p
 
     run_virtual(scenario(), monkeypatch)
 
-    spacing = Sinch10DLCRegistrationEventTrigger.EVENT_SPACING
-    assert spacing >= 5.0
+    assert Sinch10DLCRegistrationEventTrigger.EVENT_SPACING == 5.0
     assert [round(t - seen_at[0], 3) for t in seen_at] == [0.0, spacing, 2 * spacing]
 
 
