@@ -495,10 +495,12 @@ class RegistrationFeed(ChangeFeed):
         return ("10dlc-registrations", self.project_id)
 
     def poll(self, memory: dict[str, Any], now: datetime) -> Operation[list[Change]]:
-        in_flight = yield from list_registrations(self.project_id, IN_FLIGHT_STATUSES)
-        changes = _changes(in_flight.items.values())
+        # The size first: a registration submitted after it is in flight in the list that follows,
+        # or changes the size the next round reads.
         probe = yield list_campaigns_page(self.project_id, page_size=1)
         total = probe.get("totalSize") if isinstance(probe, Mapping) else None
+        in_flight = yield from list_registrations(self.project_id, IN_FLIGHT_STATUSES)
+        changes = _changes(in_flight.items.values())
         if "in_flight" not in memory or total is None or total != memory.get("total"):
             outcome_statuses = [s for statuses in REGISTRATION_OUTCOMES.values() for s in statuses]
             settled = yield from list_registrations(self.project_id, outcome_statuses)

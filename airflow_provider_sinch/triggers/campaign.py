@@ -73,6 +73,10 @@ class SinchCampaignSentEventTrigger(SinchEventTrigger):
     resource_label = "Campaign"
     #: ``send_date`` is to the minute (``yyyy-mm-dd HH:MM:00``).
     timestamp_resolution = 60.0
+    #: ``send_date`` is when sending starts: a campaign still sending when the watcher starts is
+    #: sent later, dated before the floor. One not listed as sent in the first round, and sent
+    #: with a send date in the last day (the feed's lookback), is reported.
+    first_seen_grace = 86400.0
 
     def __init__(self, *, campaign_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -82,11 +82,18 @@ class Cursor:
     :param last: resource id -> (state key, Sinch epoch seconds or ``None``) of the last state
         seen: a reported outcome, or ``~<status>`` for a status on the way.
     :param reported: the reported subset of ``last`` (what the store keeps).
+    :param grace: seconds before the floor within which a resource first seen after the first
+        round (``baselined``) is still reported: for a feed whose date is not the change's own
+        time (the Campaign API's ``send_date`` is when sending starts, and a campaign sending when
+        the watcher started becomes sent later). 0 for the others.
+    :param baselined: a first round has been seen: what it listed is known.
     """
 
     floor: float
     last: dict[str, tuple[str, float | None]] = field(default_factory=dict)
     reported: dict[str, tuple[str, float | None]] = field(default_factory=dict)
+    grace: float = 0.0
+    baselined: bool = False
 
     def see(self, change: Change, outcome: str | None) -> bool:
         """Note ``change``; ``True`` when it is a transition to ``outcome`` to report."""
@@ -103,7 +110,9 @@ class Cursor:
             return False
         if at is None:  # undated: a transition only if a different state was seen before
             return previous is not None
-        return at > self.floor
+        if at > self.floor:
+            return True
+        return previous is None and self.baselined and at > self.floor - self.grace
 
     def reported_now(self, change: Change, outcome: str) -> None:
         self.reported[change.resource_id] = (outcome, _epoch(change.changed_at))
@@ -168,6 +177,9 @@ class SinchEventTrigger(BaseEventTrigger):
     #: moved back by as much, so a change made just after it starts, but dated in the same
     #: second (or minute), is not taken for history.
     timestamp_resolution: ClassVar[float] = 1.0
+    #: Seconds before its floor within which a resource the watcher first sees after its first
+    #: round is still reported (see :class:`Cursor`); for feeds not dated by the change itself.
+    first_seen_grace: ClassVar[float] = 0.0
     #: The shortest ``poll_interval`` accepted, in seconds.
     MIN_POLL_INTERVAL: ClassVar[float] = 1.0
     #: Seconds between two events of one round. Airflow up to 3.3 gives an asset-triggered run
@@ -395,6 +407,7 @@ class SinchEventTrigger(BaseEventTrigger):
         tried either way.
         """
         cursor, durable = await self._open_cursor()
+        cursor.grace = self.first_seen_grace
         behind = cursor.floor < _base._now() - 1.0
         while True:
             catch_up_error: Exception | None = None
@@ -423,3 +436,4 @@ class SinchEventTrigger(BaseEventTrigger):
                 continue
             async for event in self._transitions(feed_round.changes, cursor, durable):
                 yield event
+            cursor.baselined = True

@@ -157,7 +157,7 @@ class SinchShortCodeCampaignEventTrigger(SinchEventTrigger):
     :param campaign_id: watch this campaign only; default: every campaign of the project.
     :param statuses: report only these statuses (a list, or a comma-separated / JSON list); default:
         every status change. Statuses are case-sensitive: ``"completed"`` is refused with the right
-        spelling, a status the document does not list is warned about.
+        spelling, and so is a status the document does not list, or an empty list.
     """
 
     connection_kind = connections.SHORT_CODE
@@ -174,7 +174,11 @@ class SinchShortCodeCampaignEventTrigger(SinchEventTrigger):
         super().__init__(**kwargs)
         self.project_id = project_id
         self.campaign_id = campaign_id
-        values = validate_statuses("statuses", string_list("statuses", statuses), ShortCodeCampaignStatus)
+        values = string_list("statuses", statuses)
+        if statuses is not None and not values:
+            raise ValueError("statuses must name at least one status, or be None for every status change")
+        # A status the document does not list would never fire: refused, not only warned about.
+        values = validate_statuses("statuses", values, ShortCodeCampaignStatus, allow_unknown=False)
         self.statuses = list(values) if values else None
 
     def own_kwargs(self) -> dict[str, Any]:

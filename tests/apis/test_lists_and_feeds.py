@@ -210,8 +210,8 @@ def test_registration_feed_looks_up_those_that_left_review() -> None:
             in_review if "SUBMITTED" in str(c.params) else {"campaignRegistrations": [], "totalSize": 2}
         ),
     )
-    assert len(calls) == 3  # in flight, the project's size, then (first round) those with an outcome
-    assert calls[1] == "GET /v1/projects/p1/campaignRegistrations?pageSize=1"
+    assert len(calls) == 3  # the project's size, in flight, then (first round) those with an outcome
+    assert calls[0] == "GET /v1/projects/p1/campaignRegistrations?pageSize=1"
     assert memory["in_flight"] == {"r1", "r2"}
     assert [c.status for c in first] == ["SUBMITTED", "SUBMITTED"]
 
@@ -232,9 +232,9 @@ def test_registration_feed_looks_up_those_that_left_review() -> None:
 
     second, calls = run(feed.poll(memory, NOW), later)
     assert calls == [  # nothing submitted since (totalSize unchanged): no list of the outcomes
+        "GET /v1/projects/p1/campaignRegistrations?pageSize=1",
         "GET /v1/projects/p1/campaignRegistrations?"
         "status=SINCH_APPROVED&status=SINCH_REVIEW&status=SUBMITTED&pageSize=100",
-        "GET /v1/projects/p1/campaignRegistrations?pageSize=1",
         "GET /v1/projects/p1/campaignRegistrations/r1",
     ]
     assert [(c.resource_id, c.status) for c in second] == [("r2", "SUBMITTED"), ("r1", "APPROVED")]
@@ -268,6 +268,29 @@ def test_registration_feed_sees_one_submitted_and_settled_between_two_rounds() -
         wanted = {v for k, v in call.params or [] if k == "status"}
         return {"campaignRegistrations": [r for r in settled if r["status"] in wanted]}
 
+    first, _ = run(feed.poll(memory, NOW), answer)
+    assert first == []
+
+    # Submitted between the size read and the in-flight list, decided before the next round (found
+    # by a new user): the size is read first, so the next round sees it grew.
+    def submitted_during_the_round(call: Call) -> Any:
+        if "status" in dict(call.params or []) and not settled:
+            settled.append(
+                {
+                    "campaignRegistrationId": "x",
+                    "status": "SINCH_REJECTED",
+                    "modifiedDate": "2026-03-01T11:58:00Z",
+                }
+            )
+            return {"campaignRegistrations": []}  # listed before it was submitted
+        return answer(call)
+
+    during, _ = run(feed.poll(memory, NOW), submitted_during_the_round)
+    assert during == []
+    caught, _ = run(feed.poll(memory, NOW), answer)
+    assert [(c.resource_id, c.status) for c in caught] == [("x", "SINCH_REJECTED")]
+    settled.clear()
+    memory.clear()
     first, _ = run(feed.poll(memory, NOW), answer)
     assert first == []
     quiet, calls = run(feed.poll(memory, NOW), answer)
