@@ -279,6 +279,30 @@ def test_10dlc_watcher_fires_once_per_transition_and_not_again_after_a_restart(
     assert made[0].lists()  # it listed, it did not read each registration
 
 
+def timed_events(
+    monkeypatch: pytest.MonkeyPatch, timelines: dict[str, Timeline], interval: float, *, until: float
+) -> list[tuple[float, dict[str, Any]]]:
+    """Run a durable 10DLC watcher over ``timelines`` until ``until``: (virtual time, payload) per event."""
+    wire(monkeypatch, "10dlc", timelines)
+    timed: list[tuple[float, dict[str, Any]]] = []
+
+    async def scenario() -> None:
+        watcher = Sinch10DLCRegistrationEventTrigger(sinch_conn_id="sinch", poll_interval=interval)
+        watcher.asset_state_store = FakeStore()
+
+        async def consume() -> None:
+            async for event in watcher.run():
+                timed.append((asyncio.get_running_loop().time(), event.payload))
+
+        task = asyncio.ensure_future(consume())
+        await asyncio.sleep(until)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    run_virtual(scenario(), monkeypatch)
+    return timed
+
+
 def test_a_registration_submitted_and_settled_between_two_rounds_is_reported(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -288,25 +312,9 @@ def test_a_registration_submitted_and_settled_between_two_rounds_is_reported(
         "g": [(130.0, "SINCH_REVIEW"), (140.0, "SINCH_APPROVED"), (150.0, "ACTIVE")],
         "h": [(250.0, "SINCH_REVIEW"), (260.0, "SINCH_REJECTED")],
     }
-    wire(monkeypatch, "10dlc", timelines)
-    events: list[dict[str, Any]] = []
-    seen_at: list[float] = []
-
-    async def scenario() -> None:
-        watcher = Sinch10DLCRegistrationEventTrigger(sinch_conn_id="sinch", poll_interval=INTERVAL)
-        watcher.asset_state_store = FakeStore()
-
-        async def consume() -> None:
-            async for event in watcher.run():
-                events.append(event.payload)
-                seen_at.append(asyncio.get_running_loop().time())
-
-        task = asyncio.ensure_future(consume())
-        await asyncio.sleep(600.0)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-
-    run_virtual(scenario(), monkeypatch)
+    timed = timed_events(monkeypatch, timelines, INTERVAL, until=600.0)
+    events = [payload for _, payload in timed]
+    seen_at = [at for at, _ in timed]
 
     assert payload_ids(events) == [("g", "approved"), ("h", "rejected")]
     assert seen_at[0] - 150.0 <= INTERVAL  # within one interval of settling
@@ -320,23 +328,7 @@ def test_events_of_one_round_are_spaced_so_that_each_starts_a_run(
     """Three approvals at once fire EVENT_SPACING apart (Airflow <= 3.3 merges a burst, see the class),
     a burst taking at most one interval."""
     timelines: dict[str, Timeline] = {rid: [(-10.0, "SUBMITTED"), (100.0, "APPROVED")] for rid in "abc"}
-    wire(monkeypatch, "10dlc", timelines)
-    seen_at: list[float] = []
-
-    async def scenario() -> None:
-        watcher = Sinch10DLCRegistrationEventTrigger(sinch_conn_id="sinch", poll_interval=interval)
-        watcher.asset_state_store = FakeStore()
-
-        async def consume() -> None:
-            async for _ in watcher.run():
-                seen_at.append(asyncio.get_running_loop().time())
-
-        task = asyncio.ensure_future(consume())
-        await asyncio.sleep(300.0)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-
-    run_virtual(scenario(), monkeypatch)
+    seen_at = [at for at, _ in timed_events(monkeypatch, timelines, interval, until=300.0)]
 
     assert Sinch10DLCRegistrationEventTrigger.EVENT_SPACING == 5.0
     assert [round(t - seen_at[0], 3) for t in seen_at] == [0.0, spacing, 2 * spacing]
