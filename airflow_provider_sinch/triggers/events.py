@@ -408,7 +408,8 @@ class SinchEventTrigger(BaseEventTrigger):
         """
         cursor, durable = await self._open_cursor()
         cursor.grace = self.first_seen_grace
-        behind = cursor.floor < _base._now() - 1.0
+        # A cursor made just now (its floor moved back by the resolution) has nothing to catch up.
+        behind = cursor.floor < _base._now() - 1.0 - self.timestamp_resolution
         while True:
             catch_up_error: Exception | None = None
             if behind:
