@@ -598,18 +598,22 @@ def emulator_counts(deployment: Deployment) -> dict[str, int]:
 
 
 LISTING = f"GET /v1/projects/{DEFAULT_PROJECT_ID}/campaignRegistrations"
+#: List calls of one watcher round on a quiet project: the project's size, then those in review.
+LIST_CALLS_PER_ROUND = 2
 
 
 def wait_for_watcher_rounds(deployment: Deployment, what: str, rounds: int, timeout: float) -> None:
-    """Wait for ``rounds`` more list calls on the 10DLC project: the watcher polling in a triggerer.
+    """Wait for ``rounds`` more rounds of list calls on the 10DLC project: the watcher polling.
 
     Only the watcher lists registrations while no 10DLC run is on (the *Test* button's list call
-    is counted in the baseline), so new list calls are its rounds.
+    is counted in the baseline), so new list calls are its rounds, :data:`LIST_CALLS_PER_ROUND`
+    calls each.
     """
     baseline = emulator_counts(deployment).get(LISTING, 0)
+    wanted = baseline + rounds * LIST_CALLS_PER_ROUND
     wait_until(
         what,
-        lambda: emulator_counts(deployment).get(LISTING, 0) >= baseline + rounds,
+        lambda: emulator_counts(deployment).get(LISTING, 0) >= wanted,
         timeout=timeout,
         every=1,
     )
