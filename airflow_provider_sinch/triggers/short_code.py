@@ -30,10 +30,6 @@ if TYPE_CHECKING:
     from airflow_provider_sinch.statuses import PollResult
 
 
-def _strings(values: Iterable[Any]) -> list[str]:
-    return [str(getattr(v, "value", v)) for v in values]
-
-
 class _ShortCodeCampaignTriggerBase(SinchPollingTrigger):
     connection_kind = connections.SHORT_CODE
 
@@ -49,8 +45,8 @@ class _ShortCodeCampaignTriggerBase(SinchPollingTrigger):
         super().__init__(**kwargs)
         self.campaign_id = campaign_id
         self.project_id = project_id
-        self.target_statuses = _strings(target_statuses)
-        self.failure_statuses = _strings(failure_statuses)
+        self.target_statuses = list(string_list("target_statuses", target_statuses))
+        self.failure_statuses = list(string_list("failure_statuses", failure_statuses))
 
     def ids(self) -> dict[str, Any]:
         return {"campaign_id": self.campaign_id, "project_id": self.project_id}

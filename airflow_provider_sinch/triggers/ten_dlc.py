@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_sinch import connections
 from airflow_provider_sinch.apis import ten_dlc as api
+from airflow_provider_sinch.statuses import string_list
 from airflow_provider_sinch.triggers.base import SinchPollingTrigger
 from airflow_provider_sinch.triggers.events import SinchEventTrigger
 
@@ -107,7 +108,7 @@ class Sinch10DLCRegistrationEventTrigger(SinchEventTrigger):
     :param project_id: the Sinch project; default: the connection extra's ``project_id``.
     :param campaign_registration_id: watch this registration only; default: every one of the project.
     :param outcomes: what to report: ``"approved"`` (APPROVED or ACTIVE) and/or ``"rejected"``
-        (SINCH_REJECTED, REJECTED, SUBMISSION_FAILED).
+        (SINCH_REJECTED, REJECTED, SUBMISSION_FAILED); a list, or one comma-separated / JSON list.
     """
 
     connection_kind = connections.TEN_DLC
@@ -124,7 +125,7 @@ class Sinch10DLCRegistrationEventTrigger(SinchEventTrigger):
         super().__init__(**kwargs)
         self.project_id = project_id
         self.campaign_registration_id = campaign_registration_id
-        self.outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
+        self.outcomes = list(string_list("outcomes", outcomes))
         unknown = sorted(set(self.outcomes) - set(api.REGISTRATION_OUTCOMES))
         if unknown or not self.outcomes:
             raise ValueError(

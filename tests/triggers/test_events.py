@@ -659,6 +659,12 @@ def test_watchers_serialize_to_json_and_refuse_bad_arguments() -> None:
     assert isinstance(watcher, BaseEventTrigger)
     with pytest.raises(ValueError, match="outcomes must name some of"):
         Sinch10DLCRegistrationEventTrigger(sinch_conn_id="sinch", outcomes=["approved", "paid"])
+    # Read as every other list argument: one string, a comma-separated or a JSON list.
+    for text in ("approved,rejected", '["approved", "rejected"]'):
+        assert Sinch10DLCRegistrationEventTrigger(sinch_conn_id="sinch", outcomes=text).outcomes == [
+            "approved",
+            "rejected",
+        ]
     with pytest.raises(ValueError, match="since must be an ISO 8601 date"):
         SinchCampaignSentEventTrigger(sinch_conn_id="sinch", since="last tuesday")
 
