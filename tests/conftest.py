@@ -31,6 +31,22 @@ def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, **fields: Any)
     monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
 
 
+#: A US Short Code campaign (``20001``) in DRAFT with every field submission needs: what the
+#: submit operator, its templates and its waits read back before they submit.
+SHORT_CODE_READY: dict[str, Any] = {
+    "id": "20001",
+    "name": "Alerts",
+    "status": "DRAFT",
+    "scRequested": True,
+    "brandId": "B1",
+    "contentDefinitions": [{"messageType": "SMS"}],
+    "customerCare": {"optOutKeywords": "STOP"},
+    "termsAndConditions": {"url": "https://x.example/terms"},
+    "privacyPolicy": {"url": "https://x.example/privacy"},
+    "complianceEmails": ["c@x.example"],
+}
+
+
 @pytest.fixture(autouse=True)
 def _fresh_tokens_and_no_sleep(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     """Every test starts without cached tokens, and retries never really sleep."""

@@ -59,7 +59,7 @@ from airflow_provider_sinch.sensors.short_code import (
     SinchShortCodeCarrierOrderSensor,
 )
 from airflow_provider_sinch.sensors.ten_dlc import Sinch10DLCCampaignStatusSensor
-from tests.conftest import CAMPAIGN_HOST, SHORT_CODE_HOST, TEN_DLC_HOST, FakeTI
+from tests.conftest import CAMPAIGN_HOST, SHORT_CODE_HOST, SHORT_CODE_READY, TEN_DLC_HOST, FakeTI
 from tests.hooks.test_campaign import body_of
 from tests.test_ten_dlc_validation import valid_campaign
 
@@ -242,18 +242,7 @@ PROJECT = "proj-templated"  # not the connection's project: the rendered project
 SC_BASE = f"{SHORT_CODE_HOST}/v1/projects/{PROJECT}/campaigns"
 TEN_BASE = f"{TEN_DLC_HOST}/v1/projects/{PROJECT}"
 RUN_START = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
-SC_READY = {
-    "id": SC_ID,
-    "name": "Alerts",
-    "status": "DRAFT",
-    "scRequested": True,
-    "brandId": "B1",
-    "contentDefinitions": [{"messageType": "SMS"}],
-    "customerCare": {"optOutKeywords": "STOP"},
-    "termsAndConditions": {"url": "https://x.example/terms"},
-    "privacyPolicy": {"url": "https://x.example/privacy"},
-    "complianceEmails": ["c@x.example"],
-}
+SC_READY = SHORT_CODE_READY
 SC_BODY = {"name": "Alerts", "trafficCharge": "STANDARD", "scRequested": True, "brandId": "B1"}
 
 

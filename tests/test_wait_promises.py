@@ -34,6 +34,7 @@ from tests.conftest import (
     CAMPAIGN_HOST,
     PROJECT_ID,
     SHORT_CODE_HOST,
+    SHORT_CODE_READY,
     TEN_DLC_HOST,
     TOKEN_URL,
     FakeTI,
@@ -321,18 +322,7 @@ def test_a_deferrable_sensor_already_at_its_deadline_skips_with_soft_fail(
 
 
 # --- execution_timeout bounds a deferred wait -------------------------------------------------------
-SC_READY = {
-    "id": SC_ID,
-    "name": "Alerts",
-    "status": "DRAFT",
-    "scRequested": True,
-    "brandId": "B1",
-    "contentDefinitions": [{"messageType": "SMS"}],
-    "customerCare": {"optOutKeywords": "STOP"},
-    "termsAndConditions": {"url": "https://x.example/terms"},
-    "privacyPolicy": {"url": "https://x.example/privacy"},
-    "complianceEmails": ["c@x.example"],
-}
+SC_READY = SHORT_CODE_READY
 
 
 def _submit_short_code(requests_mock: Any) -> Any:

@@ -34,25 +34,14 @@ from airflow_provider_sinch.operators.short_code import (
     SinchUploadShortCodeAttachmentOperator,
     campaign_history,
 )
-from tests.conftest import PROJECT_ID, SHORT_CODE_HOST, assert_deferral_timeout
+from tests.conftest import PROJECT_ID, SHORT_CODE_HOST, SHORT_CODE_READY, assert_deferral_timeout
 
 BASE = f"{SHORT_CODE_HOST}/v1/projects/{PROJECT_ID}/campaigns"
 CID = "20001"
 URL = f"https://dashboard.sinch.com/sms/us-short-codes/campaigns/{CID}"
 RUN_START = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 BODY = {"name": "Alerts", "trafficCharge": "STANDARD", "scRequested": True, "brandId": "B1"}
-READY = {
-    "id": CID,
-    "name": "Alerts",
-    "status": "DRAFT",
-    "scRequested": True,
-    "brandId": "B1",
-    "contentDefinitions": [{"messageType": "SMS"}],
-    "customerCare": {"optOutKeywords": "STOP"},
-    "termsAndConditions": {"url": "https://x.example/terms"},
-    "privacyPolicy": {"url": "https://x.example/privacy"},
-    "complianceEmails": ["c@x.example"],
-}
+READY = SHORT_CODE_READY
 ANY_NOTES = re.compile(r".*/notes$")
 SERVER_ERROR = {"status_code": 503, "json": {"error": {"code": 503, "message": "unavailable"}}}
 
