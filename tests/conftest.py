@@ -31,6 +31,37 @@ def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, **fields: Any)
     monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(fields))
 
 
+#: What the cross-API wait tests (timeouts, soft_fail / never_fail) wait on, one resource per API.
+WAITED_CAMPAIGN_ID = "c2d2f656-09f4-4e26-b9f3-92c14e15116d"
+WAITED_SHORT_CODE_ID = "20001"
+WAITED_REGISTRATION_ID = "01HZX3J6M5Q8R7T2V9W4Y6Z8AB"
+
+
+def status_sensor(api: str, **kwargs: Any) -> Any:
+    """The status sensor of ``api`` (``campaign``, ``short_code`` or ``ten_dlc``) on its waited resource."""
+    if api == "campaign":
+        from airflow_provider_sinch.sensors.campaign import SinchCampaignStatusSensor
+
+        return SinchCampaignStatusSensor(task_id="wait", campaign_id=WAITED_CAMPAIGN_ID, **kwargs)
+    if api == "short_code":
+        from airflow_provider_sinch.sensors.short_code import SinchShortCodeCampaignStatusSensor
+
+        return SinchShortCodeCampaignStatusSensor(task_id="wait", campaign_id=WAITED_SHORT_CODE_ID, **kwargs)
+    from airflow_provider_sinch.sensors.ten_dlc import Sinch10DLCCampaignStatusSensor
+
+    return Sinch10DLCCampaignStatusSensor(
+        task_id="wait", campaign_registration_id=WAITED_REGISTRATION_ID, **kwargs
+    )
+
+
+def answer_tokens(requests_mock: Any) -> None:
+    """Both token endpoints (OAuth2 and the Campaign API's) answer with a valid token."""
+    requests_mock.post(TOKEN_URL, json={"access_token": "t", "expires_in": 3600})
+    requests_mock.post(
+        f"{CAMPAIGN_HOST}/v1/token", json={"access_token": "t", "expires": "2099-01-01T00:00:00"}
+    )
+
+
 #: A US Short Code campaign (``20001``) in DRAFT with every field submission needs: what the
 #: submit operator, its templates and its waits read back before they submit.
 SHORT_CODE_READY: dict[str, Any] = {

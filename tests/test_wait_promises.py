@@ -26,9 +26,6 @@ from airflow_provider_sinch._compat import AirflowSkipException, TaskDeferred
 from airflow_provider_sinch.exceptions import SinchError, SinchTerminalStatusError, SinchWaitTimeout
 from airflow_provider_sinch.operators.short_code import SinchSubmitShortCodeCampaignOperator
 from airflow_provider_sinch.operators.ten_dlc import SinchResubmit10DLCCampaignOperator
-from airflow_provider_sinch.sensors.campaign import SinchCampaignStatusSensor
-from airflow_provider_sinch.sensors.short_code import SinchShortCodeCampaignStatusSensor
-from airflow_provider_sinch.sensors.ten_dlc import Sinch10DLCCampaignStatusSensor
 from airflow_provider_sinch.waits import DEFERRAL_GRACE
 from tests.conftest import (
     CAMPAIGN_HOST,
@@ -36,14 +33,18 @@ from tests.conftest import (
     SHORT_CODE_HOST,
     SHORT_CODE_READY,
     TEN_DLC_HOST,
-    TOKEN_URL,
+    WAITED_CAMPAIGN_ID,
+    WAITED_REGISTRATION_ID,
+    WAITED_SHORT_CODE_ID,
     FakeTI,
+    answer_tokens,
     drive_trigger,
+    status_sensor,
 )
 
-CID = "c2d2f656-09f4-4e26-b9f3-92c14e15116d"
-SC_ID = "20001"
-REG_ID = "01HZX3J6M5Q8R7T2V9W4Y6Z8AB"
+CID = WAITED_CAMPAIGN_ID
+SC_ID = WAITED_SHORT_CODE_ID
+REG_ID = WAITED_REGISTRATION_ID
 SC_URL = f"{SHORT_CODE_HOST}/v1/projects/{PROJECT_ID}/campaigns/{SC_ID}"
 REG_URL = f"{TEN_DLC_HOST}/v1/projects/{PROJECT_ID}/campaignRegistrations/{REG_ID}"
 
@@ -61,11 +62,7 @@ class Api:
     failure_text: str
 
     def sensor(self, **kwargs: Any) -> Any:
-        if self.name == "campaign":
-            return SinchCampaignStatusSensor(task_id="wait", campaign_id=CID, **kwargs)
-        if self.name == "short_code":
-            return SinchShortCodeCampaignStatusSensor(task_id="wait", campaign_id=SC_ID, **kwargs)
-        return Sinch10DLCCampaignStatusSensor(task_id="wait", campaign_registration_id=REG_ID, **kwargs)
+        return status_sensor(self.name, **kwargs)
 
 
 APIS = [
@@ -124,15 +121,8 @@ APIS = [
 IDS = [api.name for api in APIS]
 
 
-def _tokens(requests_mock: Any) -> None:
-    requests_mock.post(TOKEN_URL, json={"access_token": "t", "expires_in": 3600})
-    requests_mock.post(
-        f"{CAMPAIGN_HOST}/v1/token", json={"access_token": "t", "expires": "2099-01-01T00:00:00"}
-    )
-
-
 def _answer_with(requests_mock: Any, bodies: dict[str, dict[str, Any]]) -> None:
-    _tokens(requests_mock)
+    answer_tokens(requests_mock)
     for url, body in bodies.items():
         requests_mock.get(url, json=body)
 
@@ -223,7 +213,7 @@ def test_a_failure_event_the_task_resumes_with_skips_with_soft_fail(
 # --- never_fail on every path ---------------------------------------------------------------------
 def _not_found(requests_mock: Any, api: Api) -> None:
     """Every status read of ``api`` answers 404 (a wrong id): an error, not a status."""
-    _tokens(requests_mock)
+    answer_tokens(requests_mock)
     for url in api.failure:
         requests_mock.get(url, status_code=404, json={"error": "not found"})
 
@@ -372,7 +362,7 @@ def test_execution_timeout_bounds_the_deferred_wait_of_an_operator(
     requests_mock: Any,
 ) -> None:
     request.getfixturevalue(conn_fixture)
-    _tokens(requests_mock)
+    answer_tokens(requests_mock)
     operator_class = prepare(requests_mock)
     operator = operator_class(
         task_id="act_and_wait",
@@ -403,7 +393,7 @@ def test_execution_timeout_bounds_the_deferred_wait_of_an_operator(
 def test_the_trigger_of_an_operator_that_ran_out_of_execution_timeout_names_resource_and_last_status(
     short_code_conn: str, requests_mock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _tokens(requests_mock)
+    answer_tokens(requests_mock)
     _submit_short_code(requests_mock)
     operator = SinchSubmitShortCodeCampaignOperator(
         task_id="submit",

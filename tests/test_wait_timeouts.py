@@ -14,14 +14,22 @@ import pytest
 
 from airflow_provider_sinch._compat import AirflowSensorTimeout
 from airflow_provider_sinch.exceptions import SinchWaitTimeout
-from airflow_provider_sinch.sensors.campaign import SinchCampaignStatusSensor
-from airflow_provider_sinch.sensors.short_code import SinchShortCodeCampaignStatusSensor
-from airflow_provider_sinch.sensors.ten_dlc import Sinch10DLCCampaignStatusSensor
-from tests.conftest import CAMPAIGN_HOST, PROJECT_ID, SHORT_CODE_HOST, TEN_DLC_HOST, TOKEN_URL, drive_trigger
+from tests.conftest import (
+    CAMPAIGN_HOST,
+    PROJECT_ID,
+    SHORT_CODE_HOST,
+    TEN_DLC_HOST,
+    WAITED_CAMPAIGN_ID,
+    WAITED_REGISTRATION_ID,
+    WAITED_SHORT_CODE_ID,
+    answer_tokens,
+    drive_trigger,
+    status_sensor,
+)
 
-CID = "c2d2f656-09f4-4e26-b9f3-92c14e15116d"
-SC_ID = "20001"
-REG_ID = "01HZX3J6M5Q8R7T2V9W4Y6Z8AB"
+CID = WAITED_CAMPAIGN_ID
+SC_ID = WAITED_SHORT_CODE_ID
+REG_ID = WAITED_REGISTRATION_ID
 
 
 @dataclass
@@ -33,11 +41,7 @@ class Api:
     expected: str
 
     def sensor(self, **kwargs: Any) -> Any:
-        if self.name == "campaign":
-            return SinchCampaignStatusSensor(task_id="wait", campaign_id=CID, **kwargs)
-        if self.name == "short_code":
-            return SinchShortCodeCampaignStatusSensor(task_id="wait", campaign_id=SC_ID, **kwargs)
-        return Sinch10DLCCampaignStatusSensor(task_id="wait", campaign_registration_id=REG_ID, **kwargs)
+        return status_sensor(self.name, **kwargs)
 
 
 APIS = [
@@ -68,13 +72,6 @@ APIS = [
 ]
 
 
-def _tokens(requests_mock: Any) -> None:
-    requests_mock.post(TOKEN_URL, json={"access_token": "t", "expires_in": 3600})
-    requests_mock.post(
-        f"{CAMPAIGN_HOST}/v1/token", json={"access_token": "t", "expires": "2099-01-01T00:00:00"}
-    )
-
-
 def timeout_of(mode: str, api: Api, request: Any, monkeypatch: pytest.MonkeyPatch, make_context: Any) -> Any:
     request.getfixturevalue(api.conn_fixture)
     if mode == "deferrable":
@@ -95,7 +92,7 @@ def timeout_of(mode: str, api: Api, request: Any, monkeypatch: pytest.MonkeyPatc
             sensor.execute_complete(make_context(), event)
         return info.value
     requests_mock = request.getfixturevalue("requests_mock")
-    _tokens(requests_mock)
+    answer_tokens(requests_mock)
     requests_mock.get(api.url, json=api.body)
     monkeypatch.setattr("airflow.sdk.bases.sensor.time.sleep", lambda s: None)
     sensor = api.sensor(mode=mode, timeout=0, poke_interval=1)
