@@ -259,6 +259,15 @@ def test_plain_http_server_reached_with_https_sync(
     assert plain_http_server.connections == 1
 
 
+async def _aget_registration(connection: Any) -> Any:
+    """One Get of the registration through the triggers' transport built from ``connection``."""
+    transport = TEN_DLC.async_transport(connection)
+    try:
+        return await transport.send(ten_dlc_api.get_campaign(PROJECT_ID, REG_ID))
+    finally:
+        await transport.aclose()
+
+
 @pytest.mark.parametrize("scheme", ["", "https://"], ids=["no-scheme", "https"])
 def test_plain_http_server_reached_with_https_async(
     scheme: str, plain_http_server: _CountingServer, monkeypatch: pytest.MonkeyPatch, slept: list[float]
@@ -266,15 +275,8 @@ def test_plain_http_server_reached_with_https_async(
     port = plain_http_server.server_address[1]
     connection = _ten_dlc_basic(monkeypatch, f"{scheme}127.0.0.1:{port}")
 
-    async def get() -> Any:
-        transport = TEN_DLC.async_transport(connection)
-        try:
-            return await transport.send(ten_dlc_api.get_campaign(PROJECT_ID, REG_ID))
-        finally:
-            await transport.aclose()
-
     with pytest.raises(SinchTransportError) as info:
-        asyncio.run(get())
+        asyncio.run(_aget_registration(connection))
 
     assert str(info.value).endswith(_tls_message(port))
     assert info.value.maybe_delivered is False
@@ -343,15 +345,8 @@ def test_untrusted_certificate_is_named_and_not_retried(
         Sinch10DLCHook().get_campaign(REG_ID)
     assert str(info.value).endswith(expected)
 
-    async def get() -> Any:
-        transport = TEN_DLC.async_transport(connection)
-        try:
-            return await transport.send(ten_dlc_api.get_campaign(PROJECT_ID, REG_ID))
-        finally:
-            await transport.aclose()
-
     with pytest.raises(SinchTransportError) as ainfo:
-        asyncio.run(get())
+        asyncio.run(_aget_registration(connection))
     assert str(ainfo.value).endswith(expected)
     assert slept == []
 
