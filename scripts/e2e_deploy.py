@@ -785,7 +785,7 @@ def check_runs(api: AirflowApi, deployment: Deployment) -> None:
     text = task_log(api, campaign, task_id, ti["try_number"])
     check(TRIGGER_LOGGER in text, f"{task_id}'s log, read through the REST API, carries its trigger's lines")
 
-    counts = requests.get(f"{deployment.emulator_url}/_emulator/counts", timeout=10).json()["requests"]
+    counts = emulator_counts(deployment)
     (OUTPUT / "emulator-counts.json").write_text(json.dumps(counts, indent=2, sort_keys=True))
     project = f"/v1/projects/{DEFAULT_PROJECT_ID}"
     expected_once = {
