@@ -718,9 +718,14 @@ def run_examples(api: AirflowApi, deployment: Deployment) -> None:
     )
 
 
+def all_launch_runs(api: AirflowApi) -> list[dict[str, Any]]:
+    """Every run of the launch DAG, in whatever state."""
+    return list(api.get(f"/api/v2/dags/{LAUNCH_DAG}/dagRuns?limit=100")["dag_runs"])
+
+
 def launch_runs(api: AirflowApi) -> list[dict[str, Any]]:
     """The launch DAG's runs, once none is still going (empty while one is)."""
-    runs = api.get(f"/api/v2/dags/{LAUNCH_DAG}/dagRuns?limit=100")["dag_runs"]
+    runs = all_launch_runs(api)
     return runs if runs and all(r["state"] in TERMINAL for r in runs) else []
 
 
@@ -839,7 +844,7 @@ def check_launch(api: AirflowApi, deployment: Deployment) -> None:
     deployment.services[current].stop()
     start_triggerer(deployment, "triggerer-3")
     wait_for_watcher_rounds(deployment, "the watcher to poll again from the new triggerer", 5, timeout=180)
-    runs = api.get(f"/api/v2/dags/{LAUNCH_DAG}/dagRuns?limit=100")["dag_runs"]
+    runs = all_launch_runs(api)
     check(
         [r["dag_run_id"] for r in runs] == [launch["dag_run_id"]],
         f"{LAUNCH_DAG}: still one run after the restart and 5 more rounds ({len(runs)} runs)",
