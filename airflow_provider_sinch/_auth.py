@@ -10,13 +10,13 @@ credential runs that operation itself (``run`` / ``arun``), so this module impor
 transport.
 
 Secrets are hidden from every log before the first request uses them: a strategy's own secrets
-(key secret, secret key, the Basic header) on its first :meth:`SinchAuth.credential`, a token the
+(key secret, secret key, the Basic header) on its first credential or token request, a token the
 moment its request returns. Sync callers use Airflow's ``mask_secret``; async ones (triggers)
 ``amask_secret``, which does not block the triggerer's event loop on the supervisor.
 
 Tokens are cached per process (keyed by a hash of the credentials, never the credentials) until
-shortly before they expire. When the
-cache is empty, concurrent requests make ONE token request (a lock per cache key, a
+shortly before they expire. When the cache is empty, concurrent requests make ONE token request
+(a lock per cache key, a
 ``threading.Lock`` for sync callers and an ``asyncio.Lock`` per event loop for triggers). After a
 401, :meth:`SinchAuth.renew` drops the token only if it is still the one that failed: a token
 another request already renewed is kept. Losing the cache only costs one token request.
@@ -89,7 +89,7 @@ class SinchAuth(ABC):
     A transport asks for :meth:`credential` (or :meth:`acredential`) before each attempt, sends
     :meth:`header` of it, and after a 401 calls :meth:`renew` with the credential it sent.
 
-    :param secrets: what this strategy must hide from logs; masked once, on the first credential.
+    :param secrets: what this strategy must hide from logs; masked once, before their first use.
     """
 
     def __init__(self, *secrets: str) -> None:
