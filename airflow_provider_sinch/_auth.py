@@ -16,10 +16,10 @@ moment its request returns. Sync callers use Airflow's ``mask_secret``; async on
 
 Tokens are cached per process (keyed by a hash of the credentials, never the credentials) until
 shortly before they expire. When the cache is empty, concurrent requests make ONE token request
-(a lock per cache key, a
-``threading.Lock`` for sync callers and an ``asyncio.Lock`` per event loop for triggers). After a
-401, :meth:`SinchAuth.renew` drops the token only if it is still the one that failed: a token
-another request already renewed is kept. Losing the cache only costs one token request.
+(a lock per cache key, a ``threading.Lock`` for sync callers and an ``asyncio.Lock`` per event
+loop for triggers). After a 401, :meth:`SinchAuth.renew` drops the token only if it is still the
+one that failed: a token another request already renewed is kept. Losing the cache only costs one
+token request.
 """
 
 from __future__ import annotations
