@@ -67,53 +67,57 @@ class SinchStatusSensorBase(SinchWait, BaseSensorOperator):
             try:
                 return self.defer_or_finish(context)
             except Exception as exc:
-                skip = self._as_skip(exc)
-                if skip is None:
-                    raise
-                raise skip from skip.__cause__
+                settled = self._settled(exc)
+                raise settled from settled.__cause__
         try:
             return super().execute(context)
         except AirflowSkipException as exc:
-            skip = self._as_skip(exc)
-            if skip is None:
-                raise
-            raise skip from skip.__cause__
+            if exc.__cause__ is None and "timed out" in str(exc):
+                # Airflow's own poke-loop timeout under soft_fail: give the wait's reason instead.
+                settled = self._settled(self.timed_out())
+            else:
+                settled = self._settled(exc)
+            raise settled from settled.__cause__
         except AirflowSensorTimeout as exc:
-            if isinstance(exc, SinchWaitTimeout):
-                raise
-            # Airflow's loop timed out: say what was waited on and its last status.
-            raise self.timed_out() from exc
+            # Airflow's loop timed out (it raises even with never_fail): say what was waited on and
+            # its last status, then apply the flags like every other path.
+            timeout = exc if isinstance(exc, SinchWaitTimeout) else self.timed_out()
+            settled = self._settled(timeout)
+            raise settled from (exc if settled is timeout and timeout is not exc else settled.__cause__)
 
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
-        """Airflow's resume, with ``soft_fail`` / ``never_fail`` applied to the event and the reason given.
+        """Airflow's resume, with ``soft_fail`` / ``never_fail`` applied to the event like on every path.
 
-        Airflow 3.3's skip says only "Skipping due to soft_fail is set to True."; Airflow 3.1 does
-        not apply ``never_fail`` here. Either way the skip now reads ``Skipping (<flag>): <reason>``.
+        Airflow 3.3's skip says only "Skipping due to soft_fail is set to True." and skips any
+        error under ``soft_fail`` (a 404 too); Airflow 3.1 does not apply ``never_fail`` here. The
+        skip now reads ``Skipping (<flag>): <reason>``, and ``soft_fail`` skips only failure statuses
+        and timeouts, as at the first check.
         """
         try:
             return super().resume_execution(next_method, next_kwargs, context)
         except Exception as exc:
-            skip = self._as_skip(exc)
-            if skip is None:
-                raise
-            raise skip from skip.__cause__
+            settled = self._settled(exc)
+            raise settled from settled.__cause__
 
-    def _as_skip(self, exc: Exception) -> AirflowSkipException | None:
-        """The skip ``soft_fail`` / ``never_fail`` make of ``exc``, naming its reason; ``None``: raise it.
+    def _settled(self, exc: Exception) -> BaseException:
+        """What to raise for ``exc``: a skip naming its reason, the error itself, or ``exc`` as is.
 
         ``soft_fail`` skips on a failure status and a timeout, ``never_fail`` on any error. A skip
-        Airflow already made is given its cause's message; any other skip stays as it is.
+        Airflow made is replaced (with its reason, or by the error if the flags do not skip it); a
+        skip already naming its reason stays as it is. Callers raise the value from its own
+        ``__cause__`` (a skip's cause is its reason).
         """
         never_fail = bool(getattr(self, "never_fail", False))
-        reason: BaseException | None
+        reason: BaseException | None = exc
         if isinstance(exc, AirflowSkipException):
             reason = exc.__cause__
             if reason is None or str(exc).startswith("Skipping ("):
-                return None
-        elif never_fail or (self.soft_fail and isinstance(exc, (AirflowFailException, AirflowSensorTimeout))):
-            reason = exc
-        else:
-            return None
+                return exc
+        skips = never_fail or (
+            self.soft_fail and isinstance(reason, (AirflowFailException, AirflowSensorTimeout))
+        )
+        if not skips:
+            return reason if reason is not None else exc
         skip = AirflowSkipException(f"Skipping ({'soft_fail' if self.soft_fail else 'never_fail'}): {reason}")
         skip.__cause__ = reason
         return skip
