@@ -14,7 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -248,18 +248,21 @@ def oauth_router(state: EmulatorState) -> APIRouter:
 class FaultRequest(BaseModel):
     """The body of ``POST /_emulator/faults``: the next ``count`` matching requests fail.
 
-    A body that does not fit (a missing field, a status that is not an HTTP error, an unknown
-    key) is answered 422 with FastAPI's ``detail`` naming the field.
+    A body that does not fit (a missing field, a status that is not an HTTP error, a value of
+    another JSON type, an unknown key) is answered 422 with FastAPI's ``detail`` naming the field.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # strict: "503" is not a status, true is not a count.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    method: str = Field(description="HTTP method to match, any case: GET, POST...", min_length=1)
+    method: str = Field(description="HTTP method to match, any case: GET, POST...", pattern=r"^[A-Za-z]+$")
     path_contains: str = Field(description="a substring of the request path to match")
     status: int = Field(ge=400, le=599, description="the HTTP error status to answer")
     count: int = Field(1, ge=1, description="how many matching requests fail")
     after_processing: bool = Field(False, description="do the work first, then answer the error")
-    retry_after: str | None = Field(None, description="a Retry-After header to send with it")
+    retry_after: int | str | None = Field(
+        None, description="a Retry-After header to send with it: seconds, or an HTTP date"
+    )
 
 
 def control_router(state: EmulatorState) -> APIRouter:
@@ -276,8 +279,26 @@ def control_router(state: EmulatorState) -> APIRouter:
 
     @router.post("/faults")
     async def add_fault(body: FaultRequest) -> dict[str, Any]:
-        state.faults.append(Fault(**body.model_dump()))
-        return {"faults": len(state.faults)}
+        fields = body.model_dump()
+        if fields["retry_after"] is not None:
+            fields["retry_after"] = str(fields["retry_after"])
+        with state.lock:
+            state.faults.append(Fault(**fields))
+            return {"faults": len(state.faults)}
+
+    @router.get("/faults")
+    async def armed_faults() -> dict[str, Any]:
+        """The faults still armed, each with the ``count`` of requests it will still fail."""
+        with state.lock:
+            return {"faults": [asdict(fault) for fault in state.faults]}
+
+    @router.delete("/faults")
+    async def clear_faults() -> dict[str, Any]:
+        """Disarm every fault (a rehearsal's leftover would fail the next task's requests)."""
+        with state.lock:
+            cleared = len(state.faults)
+            state.faults.clear()
+        return {"cleared": cleared}
 
     @router.get("/requests")
     async def requests_seen() -> dict[str, Any]:

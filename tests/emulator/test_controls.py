@@ -59,7 +59,27 @@ def test_a_fault_body_that_does_not_fit_is_a_422_naming_the_field():
             ({"method": "GET", "path_contains": "/x", "status": 200}, "status"),
             ({"method": "GET", "path_contains": "/x", "status": 500, "count": 0}, "count"),
             ({"method": "GET", "path_contains": "/x", "status": 500, "after": True}, "after"),
+            # another JSON type is refused, not converted (found by a new user)
+            ({"method": "GET", "path_contains": "/x", "status": "503"}, "status"),
+            ({"method": "GET", "path_contains": "/x", "status": 503.0}, "status"),
+            ({"method": "GET", "path_contains": "/x", "status": 503, "count": "2"}, "count"),
+            ({"method": "GET", "path_contains": "/x", "status": 503, "count": True}, "count"),
+            (
+                {"method": "GET", "path_contains": "/x", "status": 503, "after_processing": "yes"},
+                "after_processing",
+            ),
+            ({"method": " ", "path_contains": "/x", "status": 503}, "method"),
         ]:
             answer = client.post("/_emulator/faults", json=body)
             assert answer.status_code == 422, body
             assert field in {str(part) for error in answer.json()["detail"] for part in error["loc"]}
+
+
+def test_armed_faults_are_listed_and_cleared():
+    with TestClient(create_app()) as client:
+        body = {"method": "GET", "path_contains": "/campaigns/", "status": 404, "count": 50, "retry_after": 5}
+        assert client.post("/_emulator/faults", json=body).status_code == 200
+        listed = client.get("/_emulator/faults").json()["faults"]
+        assert listed == [{**body, "retry_after": "5", "after_processing": False}]
+        assert client.delete("/_emulator/faults").json() == {"cleared": 1}
+        assert client.get("/_emulator/faults").json() == {"faults": []}
